@@ -1,0 +1,192 @@
+"""The App: routes requests to providers by URI prefix and applies the error policy.
+
+The App does no I/O of its own. It owns the provider and notifier instances
+made from the config, merges their listings into one paginated catalogue with
+an opaque cursor, and isolates them from each other: a provider that raises
+or hangs fails only the request it was serving (listing skips it and logs),
+and what reaches the server layer is either a result, a `ClientError` meant
+for the client, or an `InternalError` with a generic message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import anyio
+
+from mcp_resources.components import (
+    Completion,
+    Contents,
+    Notifier,
+    Resource,
+    ResourcePage,
+    ResourceProvider,
+    ResourceTemplate,
+)
+from mcp_resources.config import ServerSettings
+from mcp_resources.errors import ClientError, InvalidRequest, MCPResourcesError, ResourceNotFound
+
+__all__ = ["App", "InternalError"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class InternalError(MCPResourcesError):
+    """A provider failed unexpectedly; the message is safe to show a client."""
+
+    def __init__(self, message: str = "Internal error", **data: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+
+class App:
+    """The providers and notifiers of one config, behind one routing table."""
+
+    def __init__(
+        self,
+        providers: Sequence[ResourceProvider[Any]],
+        notifiers: Sequence[Notifier[Any]] = (),
+        settings: ServerSettings | None = None,
+    ) -> None:
+        self.settings = settings or ServerSettings()
+        self.providers = list(providers)
+        self.notifiers = list(notifiers)
+        self._by_name = {p.name: p for p in self.providers}
+        # Longest prefix first, so routing never depends on config order.
+        self._routes = sorted(self.providers, key=lambda p: len(p.prefix), reverse=True)
+        self._started: list[ResourceProvider[Any]] = []
+
+    # --- life cycle -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every provider; on failure, close those already started and re-raise."""
+        try:
+            for provider in self.providers:
+                await provider.start()
+                self._started.append(provider)
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Close every started provider and every notifier, logging (not raising) failures."""
+        components: list[ResourceProvider[Any] | Notifier[Any]] = [*reversed(self._started), *self.notifiers]
+        self._started = []
+        for component in components:
+            with anyio.CancelScope(shield=True):
+                try:
+                    await component.aclose()
+                except Exception:
+                    log.exception("closing %r failed", component.name)
+
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- routing --------------------------------------------------------------
+
+    def provider_for(self, uri: str) -> ResourceProvider[Any]:
+        """The provider owning `uri`, or `ResourceNotFound`."""
+        for provider in self._routes:
+            if uri.startswith(provider.prefix):
+                return provider
+        raise ResourceNotFound(uri)
+
+    async def _guarded(
+        self, provider: ResourceProvider[Any], work: Awaitable[T], what: str, **data: Any
+    ) -> T:
+        """Run one provider call under the request timeout and the error policy."""
+        try:
+            with anyio.fail_after(self.settings.request_timeout):
+                return await work
+        except ClientError:
+            raise
+        except TimeoutError:
+            log.error(
+                "provider %r: %s timed out after %ss", provider.name, what, self.settings.request_timeout
+            )
+            raise InternalError(f"Provider {provider.name!r} timed out", **data) from None
+        except Exception:
+            log.exception("provider %r: %s failed", provider.name, what)
+            raise InternalError(**data) from None
+
+    # --- requests -------------------------------------------------------------
+
+    async def list_resources(self, cursor: str | None = None) -> ResourcePage:
+        """One page of the merged catalogue: providers in config order, each in its own order."""
+        index, provider_cursor = self._decode_cursor(cursor)
+        limit = self.settings.page_size
+        items: list[Resource] = []
+        while index < len(self.providers) and len(items) < limit:
+            provider = self.providers[index]
+            try:
+                page = await self._guarded(
+                    provider, provider.list_resources(provider_cursor, limit - len(items)), "listing"
+                )
+            except InternalError:
+                # One broken provider must not hide the others: skip it (already logged).
+                index, provider_cursor = index + 1, None
+                continue
+            items.extend(page.resources)
+            if page.next_cursor is not None:
+                return ResourcePage(items, self._encode_cursor(provider.name, page.next_cursor))
+            index, provider_cursor = index + 1, None
+        if index < len(self.providers):
+            return ResourcePage(items, self._encode_cursor(self.providers[index].name, None))
+        return ResourcePage(items, None)
+
+    async def list_templates(self) -> list[ResourceTemplate]:
+        """Every provider's templates (a failing provider is skipped and logged)."""
+        templates: list[ResourceTemplate] = []
+        for provider in self.providers:
+            try:
+                templates.extend(await self._guarded(provider, provider.list_templates(), "templates"))
+            except InternalError:
+                continue
+        return templates
+
+    async def read(self, uri: str) -> Sequence[Contents]:
+        """Read `uri` through the provider owning its prefix."""
+        provider = self.provider_for(uri)
+        return await self._guarded(provider, provider.read(uri), "read", uri=uri)
+
+    async def complete(
+        self, template: str, argument: str, value: str, context: Mapping[str, str]
+    ) -> Completion:
+        """Complete a template argument through the provider owning the template's prefix."""
+        try:
+            provider = self.provider_for(template)
+        except ResourceNotFound:
+            raise InvalidRequest("Unknown resource template", uri=template) from None
+        return await self._guarded(
+            provider, provider.complete(template, argument, value, context), "completion", uri=template
+        )
+
+    # --- cursors --------------------------------------------------------------
+
+    @staticmethod
+    def _encode_cursor(provider: str, cursor: str | None) -> str:
+        raw = json.dumps([provider, cursor], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _decode_cursor(self, cursor: str | None) -> tuple[int, str | None]:
+        if cursor is None:
+            return 0, None
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            name, inner = json.loads(raw)
+            if not isinstance(name, str) or not (inner is None or isinstance(inner, str)):
+                raise ValueError
+            return self.providers.index(self._by_name[name]), inner
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+            raise InvalidRequest("Invalid cursor", cursor=cursor) from None

@@ -1,0 +1,255 @@
+"""The `filesystem` provider: the files under one root folder as resources.
+
+URIs are `PREFIX` + the path relative to the root, each component
+percent-encoded (`docs://guide/getting%20started.md`); `docs://` itself is the
+root folder. All disk work runs in a small per-provider thread pool, so a slow
+disk stalls neither the event loop nor other providers.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import anyio
+import anyio.to_thread
+from mcp.shared.uri_template import UriTemplate
+
+from mcp_resources.builtins.filesystem.config import FilesystemConfig
+from mcp_resources.builtins.filesystem.policy import SECRET_PATTERNS, Policy
+from mcp_resources.builtins.filesystem.reading import FILE_PARAMS, iso_time, read_file, read_folder
+from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
+from mcp_resources.builtins.filesystem.walk import Entry, list_page, scan_folder
+from mcp_resources.components import (
+    Completion,
+    Contents,
+    Resource,
+    ResourcePage,
+    ResourceProvider,
+    ResourceTemplate,
+)
+from mcp_resources.errors import AccessDenied, InvalidRequest, ResourceNotFound
+from mcp_resources.sniff import SAMPLE_SIZE, sniff
+from mcp_resources.uris import ResourcePath, build_uri, check_name, parse_uri
+
+__all__ = ["FilesystemProvider"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_MAX_COMPLETIONS = 100
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+
+
+class FilesystemProvider(ResourceProvider[FilesystemConfig]):
+    """Serves the visible files under `root`, read-only, never outside it."""
+
+    type_name: ClassVar[str] = "filesystem"
+    config_model = FilesystemConfig
+
+    def __init__(self, name: str, config: FilesystemConfig, prefix: str) -> None:
+        super().__init__(name, config, prefix)
+        self._limiter = anyio.CapacityLimiter(4)
+        self._sandbox: Sandbox | None = None
+        self._policy: Policy | None = None
+        self._templates = self._make_templates()
+        # Per instance, keyed by inode, size and mtime: a changed file is sniffed again.
+        self._sniff_cached = functools.lru_cache(maxsize=65536)(self._sniff_key)
+
+    # --- life cycle -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the root folder and prepare the visibility rules."""
+        sandbox = Sandbox(self.config.root, follow_symlinks=self.config.follow_symlinks)
+        deny = [*(SECRET_PATTERNS if self.config.deny_secrets else ()), *self.config.deny]
+        self._sandbox = sandbox
+        self._policy = Policy(
+            sandbox,
+            hidden=self.config.hidden,
+            include=self.config.include,
+            exclude=self.config.exclude,
+            deny=deny,
+            gitignore=self.config.gitignore,
+        )
+
+    async def aclose(self) -> None:
+        """Close the root descriptor."""
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The open root (after `start()`)."""
+        if self._sandbox is None:
+            raise RuntimeError(f"provider {self.name!r} is not started")
+        return self._sandbox
+
+    @property
+    def policy(self) -> Policy:
+        """The visibility rules (after `start()`)."""
+        if self._policy is None:
+            raise RuntimeError(f"provider {self.name!r} is not started")
+        return self._policy
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._limiter)
+
+    # --- listing --------------------------------------------------------------
+
+    async def list_resources(self, cursor: str | None, limit: int) -> ResourcePage:
+        """One page of visible files in path order (see `walk.py`)."""
+        after = None
+        if cursor is not None:
+            try:
+                after = parse_uri(self.prefix + cursor, self.prefix).parts
+            except InvalidRequest:
+                raise InvalidRequest("Invalid cursor", cursor=cursor) from None
+        return await self._run(self._list_sync, after, limit)
+
+    def _list_sync(self, after: tuple[str, ...] | None, limit: int) -> ResourcePage:
+        page = list_page(
+            self.sandbox,
+            self.policy,
+            after,
+            limit,
+            allow_hardlinks=self.config.allow_hardlinks,
+            max_depth=self.config.max_depth,
+        )
+        resources = [self._resource(parts, st) for parts, st in page.files]
+        resume = page.resume_after
+        next_cursor = None if resume is None else build_uri("", resume)
+        return ResourcePage(resources, next_cursor)
+
+    def _resource(self, parts: tuple[str, ...], st: os.stat_result) -> Resource:
+        return Resource(
+            uri=build_uri(self.prefix, parts),
+            name="/".join(parts),
+            title=parts[-1],
+            mime_type=self._mime_type(parts, st),
+            size=st.st_size,
+            last_modified=iso_time(st.st_mtime),
+        )
+
+    def _mime_type(self, parts: tuple[str, ...], st: os.stat_result) -> str | None:
+        return self._sniff_cached(parts, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _sniff_key(self, parts: tuple[str, ...], *_signature: int) -> str | None:
+        try:
+            opened = self.sandbox.open(parts)
+        except Refused:
+            return None
+        try:
+            sample = os.pread(opened.fd, SAMPLE_SIZE, 0) if not opened.is_dir else b""
+        finally:
+            os.close(opened.fd)
+        return sniff(sample, parts[-1], complete=len(sample) < SAMPLE_SIZE).mime_type
+
+    # --- templates and completion ----------------------------------------------
+
+    def _make_templates(self) -> list[ResourceTemplate]:
+        p, limit = self.prefix, self.config.max_read_bytes
+        templates = [
+            ResourceTemplate(
+                f"{p}{{+path}}",
+                f"{self.name}-path",
+                f"Files in {self.name}",
+                f"A file (text, or base64 for binary) or a folder listing (JSON) under {p}. "
+                f"Files over {limit} bytes come back in windows with a link to the next.",
+            ),
+            ResourceTemplate(
+                f"{p}{{+path}}{{?offset,length}}",
+                f"{self.name}-bytes",
+                f"Byte window of a file in {self.name}",
+                f"offset: first byte (from 0); length: bytes to read (at most {limit}).",
+            ),
+            ResourceTemplate(
+                f"{p}{{+path}}{{?line,count}}",
+                f"{self.name}-lines",
+                f"Line window of a text file in {self.name}",
+                "line: first line (from 1); count: number of lines.",
+            ),
+        ]
+        for template in templates:
+            UriTemplate.parse(template.uri_template)  # fail at start-up, not per request
+        return templates
+
+    async def list_templates(self) -> Sequence[ResourceTemplate]:
+        """Path, byte-window and line-window templates."""
+        return self._templates
+
+    async def complete(
+        self, template: str, argument: str, value: str, context: Mapping[str, str]
+    ) -> Completion:
+        """Complete `path` from the folders on disk, using what the client already typed."""
+        if template not in {t.uri_template for t in self._templates}:
+            raise InvalidRequest("Unknown resource template", uri=template)
+        if argument != "path":
+            return Completion()
+        return await self._run(self._complete_sync, template, value)
+
+    def _complete_sync(self, template: str, value: str) -> Completion:
+        folder_text, _, stem = value.rpartition("/")
+        folder = tuple(folder_text.split("/")) if folder_text else ()
+        for name in folder:
+            check_name(name, template)
+        if self.policy.path_reason(folder, is_dir=True) is not None:
+            return Completion()
+        try:
+            entries = scan_folder(
+                self.sandbox, self.policy, folder, allow_hardlinks=self.config.allow_hardlinks
+            )
+        except Refused:
+            return Completion()
+        values = [
+            "/".join((*folder, e.name)) + ("/" if e.is_dir else "")
+            for e in entries
+            if e.name.startswith(stem)
+        ]
+        return Completion(values[:_MAX_COMPLETIONS], len(values), len(values) > _MAX_COMPLETIONS)
+
+    # --- reading --------------------------------------------------------------
+
+    async def read(self, uri: str) -> Sequence[Contents]:
+        """A file (whole or a window) or a folder listing."""
+        path = parse_uri(uri, self.prefix, FILE_PARAMS)
+        if self.policy.name_reason(path.parts) is not None:
+            raise AccessDenied(uri)
+        return await self._run(self._read_sync, path)
+
+    def _read_sync(self, path: ResourcePath) -> list[Contents]:
+        uri = path.uri
+        try:
+            opened = self.sandbox.open(path.parts)
+        except Refused as refused:
+            if refused.missing:
+                raise ResourceNotFound(uri) from None
+            raise InvalidRequest(f"Cannot read: {refused.reason}", uri=uri) from None
+        try:
+            for parts in {path.parts, opened.parts}:  # the link and its target must both be visible
+                if self.policy.path_reason(parts, is_dir=opened.is_dir) is not None:
+                    raise AccessDenied(uri)
+
+            def link(query: Mapping[str, int]) -> str:
+                return build_uri(self.prefix, path.parts, folder=opened.is_dir, query=query)
+
+            if opened.is_dir:
+                entries = scan_folder(
+                    self.sandbox, self.policy, opened.parts, allow_hardlinks=self.config.allow_hardlinks
+                )
+                return read_folder(
+                    entries, uri, path.query, functools.partial(self._entry_uri, path.parts), link
+                )
+            if path.trailing_slash:
+                raise InvalidRequest("Not a folder (remove the trailing '/')", uri=uri)
+            if opened.stat.st_nlink > 1 and not self.config.allow_hardlinks:
+                raise AccessDenied(uri, "Access denied: files with several hard links are not served")
+            max_bytes = int(self.config.max_read_bytes)
+            return read_file(opened.fd, opened.stat, path.parts[-1], uri, path.query, max_bytes, link)
+        finally:
+            os.close(opened.fd)
+
+    def _entry_uri(self, folder: tuple[str, ...], entry: Entry) -> str:
+        return build_uri(self.prefix, (*folder, entry.name), folder=entry.is_dir)

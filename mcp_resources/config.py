@@ -1,0 +1,270 @@
+"""Reading `mcp-resources.toml`: TOML -> pydantic, with errors a person can act on.
+
+The file is validated in two stages. `load_config` checks the fixed tables
+(`[server]`, `[plugins]`, `[prompts]`) and the shape of every component table
+(`[providers.NAME]`, `[notifiers.NAME]` each with a `type`). Once plugins are
+loaded, `validate_component` checks each component table against the model of
+the class registered for its type. Every problem becomes one line naming the
+file, the TOML key path and the fix; all problems are reported together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+)
+
+from mcp_resources.errors import ConfigError
+
+__all__ = [
+    "ComponentTable",
+    "Config",
+    "ConfigPath",
+    "PluginSettings",
+    "PromptSettings",
+    "Secret",
+    "ServerSettings",
+    "load_config",
+    "suggest",
+    "validate_component",
+]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _resolve_path(value: Any, info: ValidationInfo) -> Any:
+    # Relative paths in the file mean "next to the config file", whatever the cwd.
+    if isinstance(value, str | os.PathLike):
+        path = Path(value).expanduser()
+        base = (info.context or {}).get("base_dir")
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        return Path(os.path.normpath(path))
+    return value
+
+
+def _resolve_secret(value: Any) -> Any:
+    # Secrets are written { env = "NAME" } so the file itself can be shared.
+    if isinstance(value, Mapping):
+        if set(value) != {"env"} or not isinstance(value["env"], str):
+            raise ValueError('expected a string or { env = "VARIABLE" }')
+        name = value["env"]
+        if name not in os.environ:
+            raise ValueError(f"environment variable {name} is not set; export it before starting the server")
+        return os.environ[name]
+    return value
+
+
+ConfigPath = Annotated[Path, BeforeValidator(_resolve_path)]
+"""A path; relative values resolve against the config file's folder, `~` expands."""
+
+Secret = Annotated[SecretStr, BeforeValidator(_resolve_secret)]
+"""A secret string, written literally or as `{ env = "NAME" }` (never logged)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Strict):
+    """`[server]`: how the server presents itself and bounds each request."""
+
+    name: str = "mcp-resources"
+    """Server name reported to clients."""
+    instructions: str | None = None
+    """Text sent to clients as the server's instructions."""
+    page_size: int = Field(100, ge=1, le=1000)
+    """Resources per `resources/list` page."""
+    request_timeout: float = Field(30.0, gt=0, le=3600)
+    """Seconds a provider may spend on one request before the client gets an error."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Level of the log written to stderr."""
+
+
+class PluginSettings(_Strict):
+    """`[plugins]`: where one-off plugins live and which plugins to block."""
+
+    dirs: list[ConfigPath] = []
+    """Folders whose `*.py` files are loaded as plugins."""
+    disable: list[str] = []
+    """Plugin names to block, built-ins included (see `mcp-resources plugins`)."""
+
+
+class PromptSettings(_Strict):
+    """`[prompts]`: folders of prompt templates."""
+
+    dirs: list[ConfigPath] = []
+    """Folders of prompt files served as MCP prompts."""
+    library: bool = True
+    """Serve the prompt library shipped with mcp-resources."""
+
+
+class _TopLevel(_Strict):
+    server: ServerSettings = ServerSettings()
+    plugins: PluginSettings = PluginSettings()
+    prompts: PromptSettings = PromptSettings()
+    providers: dict[str, dict[str, Any]] = {}
+    notifiers: dict[str, dict[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class ComponentTable:
+    """A `[providers.NAME]` or `[notifiers.NAME]` table before its type is known."""
+
+    section: Literal["providers", "notifiers"]
+    name: str
+    type: str
+    table: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The table's TOML key path, e.g. `providers.docs`."""
+        return f"{self.section}.{_toml_key(self.name)}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated config file (component tables are validated later, by type)."""
+
+    path: Path
+    server: ServerSettings
+    plugins: PluginSettings
+    prompts: PromptSettings
+    providers: Sequence[ComponentTable]
+    notifiers: Sequence[ComponentTable]
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the file resolve against."""
+        return self.path.parent
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(part: object) -> str:
+    text = str(part)
+    return text if _BARE_KEY.match(text) else f'"{text}"'
+
+
+def suggest(word: str, candidates: Sequence[str]) -> str:
+    """' (did you mean 'x'?)' for a near miss, else ''."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """Field names of the (nested) model found by walking `loc` from `model`."""
+    current: Any = model
+    for part in loc:
+        field = current.model_fields.get(part) if isinstance(part, str) else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        current = annotation
+    return list(current.model_fields)
+
+
+def _describe_value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def format_validation_error(
+    exc: ValidationError, path: Path, model: type[BaseModel], prefix: Sequence[str] = ()
+) -> list[str]:
+    """One actionable line per pydantic error: file, TOML key path, problem, fix."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"] if not isinstance(p, int)]
+        indexes = "".join(f"[{p}]" for p in error["loc"] if isinstance(p, int))
+        key = ".".join(_toml_key(p) for p in (*prefix, *loc)) + indexes
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            allowed = _fields_at(model, loc[:-1])
+            hint = suggest(loc[-1], allowed) or (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+            lines.append(f"{path}: {key}: unknown key{hint}")
+        elif kind == "missing":
+            lines.append(f"{path}: {key}: required key is missing; add `{_toml_key(loc[-1])} = ...`")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            got = "" if kind == "value_error" else f" (got {_describe_value(error.get('input'))})"
+            lines.append(f"{path}: {key}: {message}{got}")
+    return lines
+
+
+def validate_model(
+    model: type[ModelT], data: Mapping[str, Any], path: Path, prefix: Sequence[str] = ()
+) -> ModelT:
+    """Validate `data` with `model`, raising `ConfigError` with keyed messages."""
+    try:
+        return model.model_validate(data, context={"base_dir": path.parent})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, path, model, prefix)) from None
+
+
+def _component_tables(
+    path: Path, section: Literal["providers", "notifiers"], tables: Mapping[str, Any]
+) -> tuple[list[ComponentTable], list[str]]:
+    found, problems = [], []
+    for name, table in tables.items():
+        key = f"{section}.{_toml_key(name)}"
+        kind = table.get("type")
+        if not isinstance(kind, str) or not kind:
+            fix = 'add `type = "..."` (see `mcp-resources plugins`)'
+            problems.append(f"{path}: {key}.type: required key is missing; {fix}")
+            continue
+        found.append(ComponentTable(section, name, kind, table))
+    return found, problems
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a config file; raises `ConfigError` listing every problem."""
+    path = Path(path).expanduser().absolute()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}: no such file; create one with `mcp-resources init {path.name}`"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the file: {exc.strerror}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: the file is not UTF-8 text; save it as UTF-8"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+
+    for section in ("providers", "notifiers"):
+        for name, table in (data.get(section) or {}).items() if isinstance(data.get(section), dict) else ():
+            if not isinstance(table, dict):
+                raise ConfigError(
+                    [f"{path}: {section}.{_toml_key(name)}: expected a table `[{section}.{name}]`"]
+                )
+    top = validate_model(_TopLevel, data, path)
+    providers, problems = _component_tables(path, "providers", top.providers)
+    notifiers, more = _component_tables(path, "notifiers", top.notifiers)
+    if problems or more:
+        raise ConfigError(problems + more)
+    return Config(path, top.server, top.plugins, top.prompts, providers, notifiers)
+
+
+def validate_component(config: Config, table: ComponentTable, model: type[ModelT]) -> ModelT:
+    """Validate one component table with its class's config model."""
+    return validate_model(model, table.table, config.path, (table.section, table.name))

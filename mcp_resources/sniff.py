@@ -1,0 +1,144 @@
+"""Content type detection: MIME type and charset from the bytes, refined by the name.
+
+Content decides text versus binary; the suffix only picks the subtype of text
+(`.md` is `text/markdown`, `.json` is `application/json`). Binary formats are
+recognised by signature with `filetype`; legacy 8-bit text by
+`charset-normalizer`. A `.png` full of UTF-8 text is `text/plain`, and a
+PNG without a suffix is still `image/png`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import mimetypes
+from dataclasses import dataclass
+
+import filetype
+
+__all__ = ["SAMPLE_SIZE", "ContentType", "decode_text", "sniff"]
+
+SAMPLE_SIZE = 8192
+"""Bytes from the start of a file that `sniff` needs."""
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Python's built-in table (not the host's /etc/mime.types, so results do not
+# depend on the machine), plus common text formats it lacks.
+_TYPES = mimetypes.MimeTypes(filenames=())
+_EXTRA_TEXT = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".rst": "text/x-rst",
+    ".toml": "application/toml",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".jsonl": "application/jsonl",
+    ".ndjson": "application/x-ndjson",
+    ".ipynb": "application/x-ipynb+json",
+    ".sql": "application/sql",
+    ".ts": "text/x-typescript",
+    ".tsx": "text/x-typescript",
+    ".rs": "text/x-rust",
+    ".go": "text/x-go",
+    ".java": "text/x-java",
+    ".kt": "text/x-kotlin",
+    ".rb": "text/x-ruby",
+    ".log": "text/plain",
+    ".ini": "text/plain",
+    ".cfg": "text/plain",
+    ".conf": "text/plain",
+}
+_TEXTUAL_APPLICATION = (
+    "json",
+    "xml",
+    "javascript",
+    "yaml",
+    "toml",
+    "sql",
+    "x-sh",
+    "x-tex",
+    "jsonl",
+    "ndjson",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentType:
+    """What `sniff` found: a MIME type and, for text, the charset to decode with."""
+
+    mime_type: str
+    encoding: str | None
+    """Codec name for text, `None` for binary."""
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the content decodes as text."""
+        return self.encoding is not None
+
+
+def _name_type(name: str) -> str | None:
+    dot = name.rfind(".")
+    if dot <= 0:
+        return None
+    suffix = name[dot:].lower()
+    return _EXTRA_TEXT.get(suffix) or _TYPES.types_map[1].get(suffix)
+
+
+def _is_textual(mime: str) -> bool:
+    major, _, minor = mime.partition("/")
+    return (
+        major == "text"
+        or minor.endswith(("+json", "+xml"))
+        or (major == "application" and minor in _TEXTUAL_APPLICATION)
+    )
+
+
+def _text_type(name: str, encoding: str) -> ContentType:
+    by_name = _name_type(name)
+    return ContentType(by_name if by_name and _is_textual(by_name) else "text/plain", encoding)
+
+
+def _valid_utf8(sample: bytes, complete: bool) -> bool:
+    # The sample may end inside a multi-byte character unless it is the whole file.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff(sample: bytes, name: str, *, complete: bool) -> ContentType:
+    """Detect the type of a file from its first `SAMPLE_SIZE` bytes and its name.
+
+    `complete` says the sample is the whole file.
+    """
+    for bom, encoding in _BOMS:
+        if sample.startswith(bom):
+            return _text_type(name, encoding)
+    if b"\x00" not in sample:
+        if sample.startswith(b"%PDF-"):
+            return ContentType("application/pdf", None)
+        if _valid_utf8(sample, complete):
+            return _text_type(name, "utf-8")
+    signature = filetype.guess_mime(sample) if sample else None
+    if signature:
+        return ContentType(signature, None)
+    if b"\x00" not in sample:
+        from charset_normalizer import from_bytes  # only legacy 8-bit text gets here
+
+        best = from_bytes(sample).best()
+        if best is not None and best.encoding:
+            return _text_type(name, best.encoding)
+    by_name = _name_type(name)
+    return ContentType(by_name if by_name and not _is_textual(by_name) else "application/octet-stream", None)
+
+
+def decode_text(data: bytes, encoding: str) -> str:
+    """Decode with the sniffed charset; undecodable bytes become U+FFFD, never an error."""
+    return data.decode(encoding, errors="replace")

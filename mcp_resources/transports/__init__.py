@@ -1,0 +1,1 @@
+"""Transports that carry the MCP server to clients."""

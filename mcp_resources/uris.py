@@ -1,0 +1,130 @@
+"""Strict parsing and building of resource URIs (`PREFIX` + path + `?query`).
+
+The rules follow FS-1 of the security requirements: one accepted form, the
+query split off with a real parser, the path percent-decoded exactly once,
+then rejected if it holds NUL, a backslash, a control character, invalid
+UTF-8, an empty, `.` or `..` component or a leading `/`. Nothing is
+normalised after these checks. Providers get clean path components and never
+see the raw string again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit
+
+from mcp_resources.errors import InvalidRequest
+
+__all__ = ["MAX_URI_LENGTH", "ResourcePath", "build_uri", "check_name", "parse_int", "parse_uri"]
+
+MAX_URI_LENGTH = 8192
+# C0 controls, DEL and C1 controls: never part of a name we serve.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePath:
+    """A parsed resource URI: decoded path components and query parameters."""
+
+    uri: str
+    parts: tuple[str, ...]
+    """Decoded components; `()` is the provider's root."""
+    trailing_slash: bool
+    """The URI ended in `/` (asks for a folder)."""
+    query: Mapping[str, str]
+
+
+def check_name(name: str, uri: str) -> None:
+    """Reject a decoded path component that could escape or confuse a path."""
+    if name in ("", ".", ".."):
+        what = "an empty path segment" if not name else f"a {name!r} path segment"
+        raise InvalidRequest(f"Invalid resource URI: {what} is not allowed", uri=uri)
+    if "\\" in name:
+        raise InvalidRequest("Invalid resource URI: backslashes are not allowed", uri=uri)
+    if _CONTROL.search(name):
+        raise InvalidRequest("Invalid resource URI: NUL and control characters are not allowed", uri=uri)
+
+
+def parse_uri(uri: str, prefix: str, allowed_params: Iterable[str] = ()) -> ResourcePath:
+    """Split `uri` (which starts with `prefix`) into checked components and query.
+
+    Raises `InvalidRequest` naming the URI for anything outside the one
+    accepted form. Query parameters must be in `allowed_params`, each at most
+    once.
+    """
+    if len(uri) > MAX_URI_LENGTH:
+        raise InvalidRequest(f"Invalid resource URI: longer than {MAX_URI_LENGTH} characters", uri=uri[:200])
+    if not uri.startswith(prefix):
+        raise InvalidRequest("Invalid resource URI: wrong prefix", uri=uri)
+    try:
+        split = urlsplit(uri)
+    except ValueError:
+        raise InvalidRequest("Invalid resource URI", uri=uri) from None
+    if split.fragment or uri.endswith("#"):
+        raise InvalidRequest("Invalid resource URI: fragments (#...) are not supported", uri=uri)
+    raw_path, _, raw_query = uri[len(prefix) :].partition("?")
+    if _BAD_ESCAPE.search(raw_path):
+        raise InvalidRequest("Invalid resource URI: '%' must start a %XX escape", uri=uri)
+    if "\\" in raw_path or _CONTROL.search(raw_path):
+        raise InvalidRequest(
+            "Invalid resource URI: backslashes and control characters are not allowed", uri=uri
+        )
+    try:
+        # Decode exactly once: %252e stays the literal name "%2e", never "..".
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("Invalid resource URI: the path is not valid UTF-8", uri=uri) from None
+    if path.startswith("/"):
+        raise InvalidRequest("Invalid resource URI: absolute paths are not allowed", uri=uri)
+    trailing = path.endswith("/")
+    parts = tuple(path[:-1].split("/")) if trailing else tuple(path.split("/")) if path else ()
+    for name in parts:
+        check_name(name, uri)
+    return ResourcePath(uri, parts, trailing, _parse_query(uri, raw_query, set(allowed_params)))
+
+
+def _parse_query(uri: str, raw_query: str, allowed: set[str]) -> dict[str, str]:
+    if not raw_query:
+        return {}
+    try:
+        pairs = parse_qsl(raw_query, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("Invalid resource URI: malformed query string", uri=uri) from None
+    query: dict[str, str] = {}
+    for key, value in pairs:
+        if key not in allowed:
+            names = ", ".join(sorted(allowed)) or "none"
+            raise InvalidRequest(f"Unknown query parameter {key!r} (allowed: {names})", uri=uri, argument=key)
+        if key in query:
+            raise InvalidRequest(f"Query parameter {key!r} given twice", uri=uri, argument=key)
+        query[key] = value
+    return query
+
+
+def parse_int(
+    query: Mapping[str, str], key: str, uri: str, *, minimum: int, maximum: int | None = None
+) -> int | None:
+    """Read an integer query parameter within bounds, or `None` when absent."""
+    if key not in query:
+        return None
+    text = query[key]
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise InvalidRequest(f"Query parameter {key!r} must be a non-negative integer", uri=uri, argument=key)
+    value = int(text)
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise InvalidRequest(f"Query parameter {key!r} must be {bound}", uri=uri, argument=key)
+    return value
+
+
+def build_uri(
+    prefix: str, parts: Sequence[str], *, folder: bool = False, query: Mapping[str, int | str] | None = None
+) -> str:
+    """The URI of `parts` under `prefix`, each component percent-encoded."""
+    path = "/".join(quote(p, safe="") for p in parts)
+    if folder and parts:
+        path += "/"
+    return prefix + path + (f"?{urlencode(query)}" if query else "")
