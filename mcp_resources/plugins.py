@@ -114,7 +114,10 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    """`Type: message` on one line (pluggy's messages span several)."""
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

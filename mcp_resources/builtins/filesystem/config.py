@@ -34,7 +34,7 @@ class FilesystemConfig(ProviderConfig):
     max_read_bytes: ByteSize = Field(ByteSize(1 << 20), ge=1024, le=64 << 20)
     """Largest read; a bigger file is served in windows of this size."""
     max_depth: int = Field(32, ge=1, le=256)
-    """Deepest folder level listed."""
+    """Files with more path components than this are not listed (they stay readable)."""
 
     @field_validator("root")
     @classmethod

@@ -187,12 +187,17 @@ def list_page(
         finally:
             os.close(child)
 
+    # Walk one file past the page, so the last page says it is the last.
     pages = walk(sandbox.fd, (), after or ())
     try:
         for _ in pages:
-            if len(files) >= limit:
-                return Page(files, last)
+            if len(files) > limit:
+                del files[limit:]
+                return Page(files, files[-1][0])
     except _OutOfBudget:
+        if len(files) > limit:
+            del files[limit:]
+            return Page(files, files[-1][0])
         return Page(files, last)
     finally:
         pages.close()

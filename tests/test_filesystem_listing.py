@@ -1,0 +1,179 @@
+"""Listing: sorted, keyset-paginated, stable under change, O(page), filtered by policy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import Tree, fs_config
+from mcp import Client
+
+from mcp_resources.app import App
+from mcp_resources.builtins.filesystem.policy import Policy
+from mcp_resources.builtins.filesystem.sandbox import Sandbox
+from mcp_resources.builtins.filesystem.walk import list_page
+from mcp_resources.testing import app_from_toml, connect
+
+pytestmark = pytest.mark.anyio
+
+
+async def all_uris(client: Client) -> list[str]:
+    uris, cursor = [], None
+    while True:
+        page = await client.list_resources(cursor=cursor)
+        uris += [r.uri for r in page.resources]
+        cursor = page.next_cursor
+        if cursor is None:
+            return uris
+
+
+def numbered(count: int, width: int = 3) -> dict[str, str]:
+    return {f"f{i:0{width}d}.txt": str(i) for i in range(count)}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_pages_cover_the_tree_in_path_order(tree: Callable[[Tree], Path], mode: str) -> None:
+    root = tree({"b": numbered(5), "a": {"z": numbered(3), "y.txt": "y"}, "c.txt": "c", "empty": {}})
+    toml = "[server]\npage_size = 4\n" + fs_config()
+    async with app_from_toml(toml, root.parent) as app, connect(app, mode=mode) as client:  # type: ignore[arg-type]
+        first = await client.list_resources()
+        assert len(first.resources) == 4 and first.next_cursor
+        uris = await all_uris(client)
+    expected = ["a/y.txt", *(f"a/z/f{i:03d}.txt" for i in range(3)), *(f"b/f{i:03d}.txt" for i in range(5)), "c.txt"]
+    assert uris == [f"docs://{p}" for p in expected]
+
+
+async def test_resources_carry_name_title_mime_size_and_mtime(tree: Callable[[Tree], Path]) -> None:
+    root = tree({"guide": {"intro.md": "# Intro\n"}, "logo": b"\x89PNG\r\n\x1a\n" + b"\x00" * 32})
+    os.utime(root / "guide" / "intro.md", (1_700_000_000, 1_700_000_000))
+    async with app_from_toml(fs_config(), root.parent) as app, connect(app) as client:
+        intro, logo = (await client.list_resources()).resources
+    assert (intro.uri, intro.name, intro.title, intro.mime_type, intro.size) == (
+        "docs://guide/intro.md",
+        "guide/intro.md",
+        "intro.md",
+        "text/markdown",
+        8,
+    )
+    assert intro.annotations and intro.annotations.last_modified == "2023-11-14T22:13:20Z"
+    assert datetime.fromisoformat(intro.annotations.last_modified) .year == 2023
+    assert (logo.mime_type, logo.size) == ("image/png", 40)
+
+
+async def test_pages_are_stable_when_files_come_and_go(tree: Callable[[Tree], Path]) -> None:
+    root = tree({"d1": numbered(10), "d2": numbered(10), "d3": numbered(10)})
+    toml = "[server]\npage_size = 8\n" + fs_config()
+    async with app_from_toml(toml, root.parent) as app, connect(app) as client:
+        seen: list[str] = []
+        page = await client.list_resources()
+        seen += [r.uri for r in page.resources]
+        # Changes before the cursor, at it and after it.
+        (root / "d1" / "f000.txt").unlink()
+        (root / "d1" / "f000b.txt").write_text("new, before the cursor")
+        (root / "d2" / "f005.txt").unlink()
+        (root / "d3" / "new.txt").write_text("new, after the cursor")
+        cursor = page.next_cursor
+        while cursor:
+            page = await client.list_resources(cursor=cursor)
+            seen += [r.uri for r in page.resources]
+            cursor = page.next_cursor
+    assert len(seen) == len(set(seen)), "a file was listed twice"
+    survivors = {f"docs://d{d}/f{i:03d}.txt" for d in (1, 2, 3) for i in range(10)} - {
+        "docs://d1/f000.txt",
+        "docs://d2/f005.txt",
+    }
+    assert survivors <= set(seen), "a file present all along was skipped"
+    assert "docs://d3/new.txt" in seen
+
+
+async def test_a_cursor_survives_deletion_of_the_folder_it_points_into(tree: Callable[[Tree], Path]) -> None:
+    root = tree({"a": numbered(6), "b": numbered(3)})
+    toml = "[server]\npage_size = 3\n" + fs_config()
+    async with app_from_toml(toml, root.parent) as app:
+        page = await app.list_resources()
+        for f in (root / "a").iterdir():
+            f.unlink()
+        (root / "a").rmdir()
+        rest = await app.list_resources(page.next_cursor)
+    assert [r.uri for r in rest.resources] == [f"docs://b/f{i:03d}.txt" for i in range(3)]
+
+
+async def test_the_first_page_of_a_big_tree_reads_only_the_folders_on_its_way(
+    tree: Callable[[Tree], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree({f"dir{d:02d}": {f"sub{s}": numbered(50) for s in range(4)} for d in range(30)})  # 6,000 files
+    scans: list[object] = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path: object) -> object:
+        scans.append(path)
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    async with app_from_toml(fs_config(), root.parent) as app:
+        monkeypatch.setattr(os, "scandir", counting_scandir)
+        page = await app.list_resources()
+        first_page_scans = len(scans)
+        scans.clear()
+        await app.list_resources(page.next_cursor)
+        second_page_scans = len(scans)
+    assert len(page.resources) == 100
+    # Page 1: root, dir00, sub0, sub1, and sub2 to see that more follows. Page 2 walks back
+    # down to dir00/sub1, reads sub2 and sub3, and peeks into dir01/sub0: 7 of the tree's 151 folders.
+    assert (first_page_scans, second_page_scans) == (5, 7)
+
+
+async def test_hidden_gitignore_include_exclude_and_depth(tree: Callable[[Tree], Path]) -> None:
+    root = tree(
+        {
+            ".gitignore": "build/\n*.log\n!keep.log\n",
+            ".hidden.md": "h",
+            "keep.log": "k",
+            "drop.log": "d",
+            "build": {"out.md": "o"},
+            "docs": {".gitignore": "draft*\n", "a.md": "a", "draft1.md": "d", "notes.txt": "n"},
+            "deep": {"l2": {"l3": {"l4.md": "deep"}}},
+            "tmp": {"x.md": "x"},
+        }
+    )
+    toml = fs_config(include=["*.md", "*.log"], exclude=["tmp/"], max_depth=3)
+    async with app_from_toml(toml, root.parent) as app, connect(app) as client:
+        uris = await all_uris(client)
+    assert uris == ["docs://docs/a.md", "docs://keep.log"]
+
+
+async def test_gitignore_can_be_switched_off(tree: Callable[[Tree], Path]) -> None:
+    root = tree({".gitignore": "*.log\n", "app.log": "x"})
+    async with app_from_toml(fs_config(gitignore=False), root.parent) as app, connect(app) as client:
+        assert await all_uris(client) == ["docs://app.log"]
+
+
+async def test_a_page_stops_on_its_scan_budget_and_still_progresses(tree: Callable[[Tree], Path]) -> None:
+    root = tree({f"d{i:02d}": {"x.txt": "x"} for i in range(20)})
+    sandbox = Sandbox(root)
+    policy = Policy(sandbox, hidden=False, include=[], exclude=[], deny=[], gitignore=False)
+    try:
+        found, after, pages = [], None, 0
+        while True:
+            page = list_page(sandbox, policy, after, 100, allow_hardlinks=False, max_depth=8, max_scanned=3)
+            found += ["/".join(p) for p, _ in page.files]
+            pages += 1
+            if page.resume_after is None:
+                break
+            after = page.resume_after
+    finally:
+        sandbox.close()
+    assert found == [f"d{i:02d}/x.txt" for i in range(20)] and pages > 5
+
+
+async def test_a_tampered_cursor_is_invalid_params(tree: Callable[[Tree], Path]) -> None:
+    from mcp import MCPError
+
+    root = tree(numbered(3))
+    async with app_from_toml(fs_config(), root.parent) as app, connect(app) as client:
+        for cursor in ("garbage", App._encode_cursor("docs", "../../etc"), App._encode_cursor("nope", None)):
+            with pytest.raises(MCPError) as caught:
+                await client.list_resources(cursor=cursor)
+            assert caught.value.error.code == -32602 and caught.value.error.message == "Invalid cursor"
