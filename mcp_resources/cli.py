@@ -82,6 +82,12 @@ def serve(config: Path, log_level: str | None) -> None:
     from mcp_resources.transports.stdio import serve_stdio
 
     app = _assemble(config, log_level).app
+    if sys.stdin.isatty():
+        click.echo(
+            "mcp-resources speaks MCP on stdin/stdout: start it from an MCP client (see the README). "
+            "Press Ctrl-C to stop.",
+            err=True,
+        )
     _run(lambda: serve_stdio(app))
 
 

@@ -39,7 +39,9 @@ async def test_pages_merge_across_providers_with_one_opaque_cursor(tmp_path: Pat
     ]
 
 
-async def test_a_broken_provider_fails_only_its_own_requests(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_broken_provider_fails_only_its_own_requests(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "root").mkdir()
     (tmp_path / "root" / "a.txt").write_text("a")
     toml = PLUGINS + '[providers.bad]\ntype = "broken"\n' + fs_config()
@@ -54,13 +56,19 @@ async def test_a_broken_provider_fails_only_its_own_requests(tmp_path: Path, cap
             assert listed == ["docs://a.txt"]
             assert templates == ["docs-path", "docs-bytes", "docs-lines"]
             error = caught.value.error
-            assert (error.code, error.message, error.data) == (-32603, "Internal error", {"uri": "bad://anything"})
+            assert (error.code, error.message, error.data) == (
+                -32603,
+                "Internal error",
+                {"uri": "bad://anything"},
+            )
             assert "hunter2" not in str(error) and "/home/alice" not in str(error)
     assert "password=hunter2" in caplog.text  # the traceback is in the server's log, not the reply
 
 
 async def test_a_hung_provider_times_out_and_the_rest_keep_serving(tmp_path: Path) -> None:
-    toml = "[server]\nrequest_timeout = 0.3\n" + PLUGINS + '[providers.slow]\ntype = "slow"\n' + memory("m", 1)
+    toml = (
+        "[server]\nrequest_timeout = 0.3\n" + PLUGINS + '[providers.slow]\ntype = "slow"\n' + memory("m", 1)
+    )
     async with app_from_toml(toml, tmp_path) as app, connect(app) as client:
         with pytest.raises(MCPError) as caught:
             await client.read_resource("slow://x")
@@ -84,9 +92,14 @@ async def test_completion_is_routed_by_template_prefix(tmp_path: Path) -> None:
     async with app_from_toml(PLUGINS + memory("m", 12), tmp_path) as app, connect(app) as client:
         ref = types.ResourceTemplateReference(type="ref/resource", uri="m://{name}")
         found = await client.complete(ref, {"name": "name", "value": "m1"})
-        prompt = await client.complete(types.PromptReference(type="ref/prompt", name="x"), {"name": "a", "value": ""})
+        prompt = await client.complete(
+            types.PromptReference(type="ref/prompt", name="x"), {"name": "a", "value": ""}
+        )
         with pytest.raises(MCPError) as caught:
-            await client.complete(types.ResourceTemplateReference(type="ref/resource", uri="zz://{x}"), {"name": "x", "value": ""})
+            await client.complete(
+                types.ResourceTemplateReference(type="ref/resource", uri="zz://{x}"),
+                {"name": "x", "value": ""},
+            )
     assert found.completion.values == ["m10", "m11"]
     assert prompt.completion.values == []
     assert (caught.value.error.code, caught.value.error.data) == (-32602, {"uri": "zz://{x}"})
@@ -102,7 +115,9 @@ async def test_capabilities_are_honest(tmp_path: Path) -> None:
                 assert not caps.resources.subscribe and not caps.resources.list_changed
 
 
-async def test_an_unexpected_error_in_the_server_layer_is_generic(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_unexpected_error_in_the_server_layer_is_generic(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.ERROR)
     async with app_from_toml(PLUGINS + memory("m", 1), tmp_path) as app:
 

@@ -22,16 +22,22 @@ def problems(toml: str, folder: Path) -> list[str]:
 def test_a_valid_config_builds_providers_with_default_prefixes(tmp_path: Path) -> None:
     (tmp_path / "root").mkdir()
     assembly = assemble_toml(fs_config() + fs_config(name="more", prefix="more://x/"), tmp_path)
-    assert [(p.name, p.prefix) for p in assembly.app.providers] == [("docs", "docs://"), ("more", "more://x/")]
+    assert [(p.name, p.prefix) for p in assembly.app.providers] == [
+        ("docs", "docs://"),
+        ("more", "more://x/"),
+    ]
 
 
 def test_unknown_key_suggests_the_near_miss(tmp_path: Path) -> None:
     [line] = problems('[providers.docs]\ntype = "filesystem"\nroot = "root"\nexlcude = ["x"]\n', tmp_path)
-    assert line == f"{tmp_path / 'mcp-resources.toml'}: providers.docs.exlcude: unknown key; did you mean 'exclude'?"
+    assert (
+        line
+        == f"{tmp_path / 'mcp-resources.toml'}: providers.docs.exlcude: unknown key; did you mean 'exclude'?"
+    )
 
 
 def test_unknown_key_without_near_miss_lists_allowed_keys(tmp_path: Path) -> None:
-    [line] = problems('[server]\nzzz = 1\n', tmp_path)
+    [line] = problems("[server]\nzzz = 1\n", tmp_path)
     assert "server.zzz: unknown key; allowed keys: name, instructions, page_size" in line
 
 
@@ -85,7 +91,9 @@ def test_missing_file_suggests_init(tmp_path: Path) -> None:
     assert "no such file; create one with `mcp-resources init nope.toml`" in caught.value.problems[0]
 
 
-def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_paths_resolve_against_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "cfg" / "data").mkdir(parents=True)
     monkeypatch.chdir("/")
     path = write_config(fs_config("data") + '[plugins]\ndirs = ["."]\n', tmp_path / "cfg")
@@ -97,7 +105,10 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path, monkey
 
 def test_root_that_does_not_exist(tmp_path: Path) -> None:
     [line] = problems(fs_config("missing"), tmp_path)
-    assert f"providers.docs.root: folder '{tmp_path / 'missing'}' does not exist; create it or fix the path" in line
+    assert (
+        f"providers.docs.root: folder '{tmp_path / 'missing'}' does not exist; create it or fix the path"
+        in line
+    )
 
 
 def test_root_that_is_a_file(tmp_path: Path) -> None:
@@ -108,7 +119,7 @@ def test_root_that_is_a_file(tmp_path: Path) -> None:
 
 def test_bad_default_prefix_name(tmp_path: Path) -> None:
     [line] = problems('[providers."My Docs"]\ntype = "filesystem"\nroot = "root"\n', tmp_path)
-    assert 'providers."My Docs": the name \'My Docs\' cannot be a URI scheme' in line
+    assert "providers.\"My Docs\": the name 'My Docs' cannot be a URI scheme" in line
     assert 'prefix = "name://"' in line
 
 
@@ -141,7 +152,9 @@ def test_secret_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert model.token.get_secret_value() == "s3cr3t" and "s3cr3t" not in repr(model)
     monkeypatch.delenv("MCPR_TEST_TOKEN")
     with pytest.raises(ConfigError) as caught:
-        validate_model(WithSecret, {"token": {"env": "MCPR_TEST_TOKEN"}}, tmp_path / "c.toml", ("providers", "x"))
+        validate_model(
+            WithSecret, {"token": {"env": "MCPR_TEST_TOKEN"}}, tmp_path / "c.toml", ("providers", "x")
+        )
     assert caught.value.problems == [
         f"{tmp_path / 'c.toml'}: providers.x.token: environment variable MCPR_TEST_TOKEN is not set; "
         "export it before starting the server"

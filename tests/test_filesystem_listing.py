@@ -42,7 +42,12 @@ async def test_pages_cover_the_tree_in_path_order(tree: Callable[[Tree], Path], 
         first = await client.list_resources()
         assert len(first.resources) == 4 and first.next_cursor
         uris = await all_uris(client)
-    expected = ["a/y.txt", *(f"a/z/f{i:03d}.txt" for i in range(3)), *(f"b/f{i:03d}.txt" for i in range(5)), "c.txt"]
+    expected = [
+        "a/y.txt",
+        *(f"a/z/f{i:03d}.txt" for i in range(3)),
+        *(f"b/f{i:03d}.txt" for i in range(5)),
+        "c.txt",
+    ]
     assert uris == [f"docs://{p}" for p in expected]
 
 
@@ -59,7 +64,7 @@ async def test_resources_carry_name_title_mime_size_and_mtime(tree: Callable[[Tr
         8,
     )
     assert intro.annotations and intro.annotations.last_modified == "2023-11-14T22:13:20Z"
-    assert datetime.fromisoformat(intro.annotations.last_modified) .year == 2023
+    assert datetime.fromisoformat(intro.annotations.last_modified).year == 2023
     assert (logo.mime_type, logo.size) == ("image/png", 40)
 
 
@@ -104,7 +109,9 @@ async def test_a_cursor_survives_deletion_of_the_folder_it_points_into(tree: Cal
 async def test_the_first_page_of_a_big_tree_reads_only_the_folders_on_its_way(
     tree: Callable[[Tree], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tree({f"dir{d:02d}": {f"sub{s}": numbered(50) for s in range(4)} for d in range(30)})  # 6,000 files
+    root = tree(
+        {f"dir{d:02d}": {f"sub{s}": numbered(50) for s in range(4)} for d in range(30)}
+    )  # 6,000 files
     scans: list[object] = []
     real_scandir = os.scandir
 

@@ -59,7 +59,7 @@ async def test_legacy_charset_is_decoded_and_reported(tree: Callable[[Tree], Pat
 async def test_a_large_text_file_reassembles_exactly_and_never_splits_a_character(
     tree: Callable[[Tree], Path],
 ) -> None:
-    text = "".join(f"{i:05d} ünïcödé – 日本語 🙂\n" for i in range(4000))  # multi-byte everywhere
+    text = "".join(f"{i:05d} ünïcödé — 日本語 🙂\n" for i in range(4000))  # multi-byte everywhere
     root = tree({"big.txt": text})
     async with app_from_toml(fs_config(max_read_bytes=16 * KIB), root.parent) as app, connect(app) as client:
         data, windows = await read_all_windows(client, "docs://big.txt")
@@ -98,7 +98,9 @@ async def test_explicit_byte_window(tree: Callable[[Tree], Path]) -> None:
     assert "past the end of the file (26 bytes)" in error.message
 
 
-async def test_a_window_starting_inside_a_character_moves_to_the_next_one(tree: Callable[[Tree], Path]) -> None:
+async def test_a_window_starting_inside_a_character_moves_to_the_next_one(
+    tree: Callable[[Tree], Path],
+) -> None:
     root = tree({"e.txt": "éééé"})  # each é is 2 bytes
     async with app_from_toml(fs_config(), root.parent) as app, connect(app) as client:
         content, _ = (await client.read_resource("docs://e.txt?offset=1&length=4")).contents
@@ -188,7 +190,9 @@ async def test_templates_and_path_completion(tree: Callable[[Tree], Path]) -> No
         top = await client.complete(ref, {"name": "path", "value": "g"})
         inside = await client.complete(ref, {"name": "path", "value": "guide/in"})
         hidden = await client.complete(ref, {"name": "path", "value": "guide/."})
-        window_ref = types.ResourceTemplateReference(type="ref/resource", uri="docs://{+path}{?offset,length}")
+        window_ref = types.ResourceTemplateReference(
+            type="ref/resource", uri="docs://{+path}{?offset,length}"
+        )
         other_arg = await client.complete(window_ref, {"name": "offset", "value": ""})
         with pytest.raises(MCPError) as escape:
             await client.complete(ref, {"name": "path", "value": "../"})

@@ -40,7 +40,9 @@ def test_hook_is_documented_with_a_heading(hook: str) -> None:
 def test_hook_has_a_docstring_and_type_hints(hook: str) -> None:
     func = getattr(hookspecs, hook)
     assert func.__doc__ and len(func.__doc__.strip()) > 40
-    assert all(p.annotation is not inspect.Parameter.empty for p in inspect.signature(func).parameters.values())
+    assert all(
+        p.annotation is not inspect.Parameter.empty for p in inspect.signature(func).parameters.values()
+    )
 
 
 @pytest.mark.parametrize("hook", HOOKS)

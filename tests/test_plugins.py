@@ -46,7 +46,9 @@ def test_builtins_are_listed_as_data_and_registered_like_plugins() -> None:
 
 
 def test_importing_the_package_loads_no_plugin() -> None:
-    code = "import sys, mcp_resources; print(any(m.startswith('mcp_resources.builtins') for m in sys.modules))"
+    code = (
+        "import sys, mcp_resources; print(any(m.startswith('mcp_resources.builtins') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -218,7 +220,9 @@ def test_entry_point_plugins_are_loaded_from_installed_distributions(tmp_path: P
         "p = load_plugins(disable=['demo'])\n"
         "print('from-ep' in p.provider_types)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(site)], capture_output=True, text=True, check=True
+    ).stdout
     assert out.splitlines() == ["[('demo', 'mcp-resources-demo-ep 1.2.3', ['from-ep'])]", "False"]
 
 

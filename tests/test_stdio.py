@@ -23,7 +23,11 @@ INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
     "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
 }
 
 
@@ -149,7 +153,10 @@ def test_clean_exit_on_sigterm(config: Path) -> None:
 def test_start_up_errors_exit_2_with_a_clear_message(tmp_path: Path) -> None:
     config = write_config('[providers.docs]\ntype = "filesystem"\nroot = "nope"\nhiden = true\n', tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "mcp_resources", "serve", str(config)], capture_output=True, text=True, timeout=20
+        [sys.executable, "-m", "mcp_resources", "serve", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()

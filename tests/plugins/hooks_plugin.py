@@ -57,7 +57,9 @@ class MemoryProvider(ResourceProvider[MemoryConfig]):
             raise ResourceNotFound(uri)
         return [TextContent(uri, self.config.items[name], "text/plain")]
 
-    async def complete(self, template: str, argument: str, value: str, context: Mapping[str, str]) -> Completion:
+    async def complete(
+        self, template: str, argument: str, value: str, context: Mapping[str, str]
+    ) -> Completion:
         values = [n for n in sorted(self.config.items) if n.startswith(value)]
         return Completion(values, len(values))
 

@@ -1,0 +1,54 @@
+"""The README's two commands are the ones CI and the examples really use."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mcp_resources.testing import stdio_server_params
+
+REPO = Path(__file__).parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_the_quick_start_has_the_demo_command_and_the_test_command() -> None:
+    demo, tests = SHELL_BLOCKS[0].strip(), SHELL_BLOCKS[1].strip()
+    assert demo.endswith("mcp-resources serve examples/demo/mcp-resources.toml")
+    assert tests == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert SHELL_BLOCKS[1].strip() in ci.splitlines()
+
+
+@pytest.mark.parametrize("config", sorted(p.relative_to(REPO) for p in (REPO / "examples").rglob("*.toml")))
+def test_every_example_config_checks(config: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mcp_resources", "check", str(config)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.anyio
+async def test_the_demo_serves_over_stdio() -> None:
+    from mcp import Client, MCPError
+
+    async with Client(
+        stdio_server_params(REPO / "examples" / "demo" / "mcp-resources.toml"), mode="legacy"
+    ) as client:
+        assert client.server_info and client.server_info.name == "mcp-resources demo"
+        listed = [r.uri for r in (await client.list_resources()).resources]
+        assert "demo://README.md" in listed and "demo://.env" not in listed
+        [readme] = (await client.read_resource("demo://README.md")).contents
+        assert readme.mime_type == "text/markdown" and "demo://" in readme.text
+        with pytest.raises(MCPError, match="Access denied"):
+            await client.read_resource("demo://.env")
