@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import codecs
 import mimetypes
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import filetype
 
-__all__ = ["SAMPLE_SIZE", "ContentType", "decode_text", "sniff"]
+__all__ = ["SAMPLE_SIZE", "ContentType", "TypeCache", "decode_text", "sniff"]
 
 SAMPLE_SIZE = 8192
 """Bytes from the start of a file that `sniff` needs."""
 
+# Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
 # Python's built-in table (not the host's /etc/mime.types, so results do not
@@ -75,6 +78,8 @@ class ContentType:
     mime_type: str
     encoding: str | None
     """Codec name for text, `None` for binary."""
+    bom: int = 0
+    """Length of the byte-order mark the file starts with (not part of the text)."""
 
     @property
     def is_text(self) -> bool:
@@ -99,9 +104,9 @@ def _is_textual(mime: str) -> bool:
     )
 
 
-def _text_type(name: str, encoding: str) -> ContentType:
+def _text_type(name: str, encoding: str, bom: int = 0) -> ContentType:
     by_name = _name_type(name)
-    return ContentType(by_name if by_name and _is_textual(by_name) else "text/plain", encoding)
+    return ContentType(by_name if by_name and _is_textual(by_name) else "text/plain", encoding, bom)
 
 
 def _valid_utf8(sample: bytes, complete: bool) -> bool:
@@ -120,7 +125,7 @@ def sniff(sample: bytes, name: str, *, complete: bool) -> ContentType:
     """
     for bom, encoding in _BOMS:
         if sample.startswith(bom):
-            return _text_type(name, encoding)
+            return _text_type(name, encoding, len(bom))
     if b"\x00" not in sample:
         if sample.startswith(b"%PDF-"):
             return ContentType("application/pdf", None)
@@ -137,6 +142,26 @@ def sniff(sample: bytes, name: str, *, complete: bool) -> ContentType:
             return _text_type(name, best.encoding)
     by_name = _name_type(name)
     return ContentType(by_name if by_name and not _is_textual(by_name) else "application/octet-stream", None)
+
+
+class TypeCache:
+    """Sniff results keyed by a file's identity and version: an unchanged file is sniffed once."""
+
+    def __init__(self, size: int = 65536) -> None:
+        self.size = size
+        self._found: dict[tuple[int, int, int, int, str], ContentType] = {}
+
+    def get(self, st: os.stat_result, name: str, read_sample: Callable[[], bytes]) -> ContentType:
+        """The type of the file `st` describes, sniffing `read_sample()` on a miss."""
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, name)
+        found = self._found.get(key)
+        if found is None:
+            sample = read_sample()
+            found = sniff(sample, name, complete=len(sample) < SAMPLE_SIZE)
+            if len(self._found) >= self.size:
+                self._found.clear()  # cheap bound; a cold cache only costs a re-sniff
+            self._found[key] = found
+        return found
 
 
 def decode_text(data: bytes, encoding: str) -> str:

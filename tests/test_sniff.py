@@ -30,8 +30,10 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
         (b"\x1f\x8b\x08" + b"\x00" * 20, "a.gz", "application/gzip", None),
         (b"SQLite format 3\x00" + b"\x00" * 80, "db", "application/x-sqlite3", None),
         (bytes(range(256)) * 4, "random.bin", "application/octet-stream", None),
-        (b"\xef\xbb\xbfbom text", "b.txt", "text/plain", "utf-8-sig"),
-        ("utf16 text".encode("utf-16"), "u.txt", "text/plain", "utf-16"),
+        (b"\xef\xbb\xbfbom text", "b.txt", "text/plain", "utf-8"),
+        (b"\xff\xfeu\x00t\x00f\x00", "u.txt", "text/plain", "utf-16-le"),
+        (b"\xfe\xff\x00u\x00t\x00f", "u.txt", "text/plain", "utf-16-be"),
+        (b"\xff\xfe\x00\x00u\x00\x00\x00", "u.txt", "text/plain", "utf-32-le"),
     ],
 )
 def test_sniff(data: bytes, name: str, mime: str, encoding: str | None) -> None:

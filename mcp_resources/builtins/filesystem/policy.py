@@ -9,6 +9,7 @@ root. Name rules are checked before anything is read from disk.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import time
@@ -76,19 +77,19 @@ class Policy:
         self.deny = GitIgnoreSpec.from_lines(deny) if deny else None
         self.gitignore = gitignore
         self._ignores: dict[tuple[str, ...], _Ignore] = {}
+        # Decisions from names alone never change, and reads and listings ask for them often.
+        self._by_pattern = functools.lru_cache(maxsize=16384)(self._pattern_reason)
+        self._by_name = functools.lru_cache(maxsize=4096)(self._name_reason)
 
     def dir_reason(self, parts: tuple[str, ...]) -> str | None:
         """Why the folder at `parts` is invisible, or `None` if it is visible."""
         if not parts:
             return None
-        return self._common_reason(parts, "/".join(parts) + "/", is_dir=True)
+        return self._by_pattern(parts, True) or self._gitignore_reason(parts, True)
 
     def file_reason(self, parts: tuple[str, ...]) -> str | None:
         """Why the file at `parts` is invisible (checked alone, not its folders)."""
-        reason = self._common_reason(parts, "/".join(parts), is_dir=False)
-        if reason is None and self.include is not None and not self.include.match_file("/".join(parts)):
-            return "not matched by include"
-        return reason
+        return self._by_pattern(parts, False) or self._gitignore_reason(parts, False)
 
     def path_reason(self, parts: tuple[str, ...], *, is_dir: bool) -> str | None:
         """Why `parts` is invisible, checking every folder on the way."""
@@ -99,32 +100,38 @@ class Policy:
 
     def name_reason(self, parts: tuple[str, ...]) -> str | None:
         """Reasons decidable from names alone, for any type (checked before disk access)."""
+        return self._by_name(parts)
+
+    def _name_reason(self, parts: tuple[str, ...]) -> str | None:
         for depth in range(1, len(parts) + 1):
             prefix = parts[:depth]
             as_dir = "/".join(prefix) + "/"
-            as_file = as_dir[:-1]
             last = depth == len(parts)
             if not self.hidden and prefix[-1].startswith("."):
                 return "hidden"
             # A secret pattern is checked both ways for the last name: its type is unknown yet.
             if self.deny is not None and (
-                self.deny.match_file(as_dir) or (last and self.deny.match_file(as_file))
+                self.deny.match_file(as_dir) or (last and self.deny.match_file(as_dir[:-1]))
             ):
                 return "denied"
-            if self.exclude is not None and self.exclude.match_file(as_file if last else as_dir):
+            if self.exclude is not None and self.exclude.match_file(as_dir[:-1] if last else as_dir):
                 return "excluded"
         return None
 
-    def _common_reason(self, parts: tuple[str, ...], rel: str, *, is_dir: bool) -> str | None:
+    def _pattern_reason(self, parts: tuple[str, ...], is_dir: bool) -> str | None:
+        rel = "/".join(parts) + ("/" if is_dir else "")
         if not self.hidden and parts[-1].startswith("."):
             return "hidden"
         if self.deny is not None and self.deny.match_file(rel):
             return "denied"
         if self.exclude is not None and self.exclude.match_file(rel):
             return "excluded"
-        if self.gitignore and self._ignored(parts, is_dir):
-            return "ignored by .gitignore"
+        if not is_dir and self.include is not None and not self.include.match_file(rel):
+            return "not matched by include"
         return None
+
+    def _gitignore_reason(self, parts: tuple[str, ...], is_dir: bool) -> str | None:
+        return "ignored by .gitignore" if self.gitignore and self._ignored(parts, is_dir) else None
 
     # --- .gitignore -------------------------------------------------------------
 

@@ -19,8 +19,16 @@ import anyio.to_thread
 from mcp.shared.uri_template import UriTemplate
 
 from mcp_resources.builtins.filesystem.config import FilesystemConfig
+from mcp_resources.builtins.filesystem.localfs import LocalCheck
 from mcp_resources.builtins.filesystem.policy import SECRET_PATTERNS, Policy
-from mcp_resources.builtins.filesystem.reading import FILE_PARAMS, iso_time, read_file, read_folder
+from mcp_resources.builtins.filesystem.reading import (
+    FILE_PARAMS,
+    FileSource,
+    WouldBlock,
+    iso_time,
+    read_file,
+    read_folder,
+)
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
 from mcp_resources.builtins.filesystem.walk import Entry, list_page, scan_folder
 from mcp_resources.components import (
@@ -32,7 +40,7 @@ from mcp_resources.components import (
     ResourceTemplate,
 )
 from mcp_resources.errors import AccessDenied, InvalidRequest, ResourceNotFound
-from mcp_resources.sniff import SAMPLE_SIZE, sniff
+from mcp_resources.sniff import SAMPLE_SIZE, TypeCache
 from mcp_resources.uris import ResourcePath, build_uri, check_name, parse_uri
 
 __all__ = ["FilesystemProvider"]
@@ -53,10 +61,10 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         super().__init__(name, config, prefix)
         self._limiter = anyio.CapacityLimiter(4)
         self._sandbox: Sandbox | None = None
+        self._local: LocalCheck | None = None
         self._policy: Policy | None = None
         self._templates = self._make_templates()
-        # Per instance, keyed by inode, size and mtime: a changed file is sniffed again.
-        self._sniff_cached = functools.lru_cache(maxsize=65536)(self._sniff_key)
+        self._types = TypeCache()
 
     # --- life cycle -----------------------------------------------------------
 
@@ -65,6 +73,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         sandbox = Sandbox(self.config.root, follow_symlinks=self.config.follow_symlinks)
         deny = [*(SECRET_PATTERNS if self.config.deny_secrets else ()), *self.config.deny]
         self._sandbox = sandbox
+        self._local = LocalCheck(sandbox.real)
         self._policy = Policy(
             sandbox,
             hidden=self.config.hidden,
@@ -134,18 +143,17 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         )
 
     def _mime_type(self, parts: tuple[str, ...], st: os.stat_result) -> str | None:
-        return self._sniff_cached(parts, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-    def _sniff_key(self, parts: tuple[str, ...], *_signature: int) -> str | None:
         try:
-            opened = self.sandbox.open(parts)
+            return self._types.get(st, parts[-1], functools.partial(self._sample, parts)).mime_type
         except Refused:
             return None
+
+    def _sample(self, parts: tuple[str, ...]) -> bytes:
+        opened = self.sandbox.open(parts)
         try:
-            sample = os.pread(opened.fd, SAMPLE_SIZE, 0) if not opened.is_dir else b""
+            return b"" if opened.is_dir else os.pread(opened.fd, SAMPLE_SIZE, 0)
         finally:
             os.close(opened.fd)
-        return sniff(sample, parts[-1], complete=len(sample) < SAMPLE_SIZE).mime_type
 
     # --- templates and completion ----------------------------------------------
 
@@ -217,9 +225,15 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         path = parse_uri(uri, self.prefix, FILE_PARAMS)
         if self.policy.name_reason(path.parts) is not None:
             raise AccessDenied(uri)
-        return await self._run(self._read_sync, path)
+        if self._local is not None and self._local():
+            # Local disk, cached data: answer on the event loop and skip the thread hop.
+            try:
+                return self._read_sync(path, nowait=True)
+            except WouldBlock:
+                pass
+        return await self._run(self._read_sync, path, False)
 
-    def _read_sync(self, path: ResourcePath) -> list[Contents]:
+    def _read_sync(self, path: ResourcePath, nowait: bool) -> list[Contents]:
         uri = path.uri
         try:
             opened = self.sandbox.open(path.parts)
@@ -236,6 +250,8 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
                 return build_uri(self.prefix, path.parts, folder=opened.is_dir, query=query)
 
             if opened.is_dir:
+                if nowait:
+                    raise WouldBlock  # a folder of any size is listed in the worker thread
                 entries = scan_folder(
                     self.sandbox, self.policy, opened.parts, allow_hardlinks=self.config.allow_hardlinks
                 )
@@ -247,7 +263,11 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             if opened.stat.st_nlink > 1 and not self.config.allow_hardlinks:
                 raise AccessDenied(uri, "Access denied: files with several hard links are not served")
             max_bytes = int(self.config.max_read_bytes)
-            return read_file(opened.fd, opened.stat, path.parts[-1], uri, path.query, max_bytes, link)
+            source = FileSource(opened.fd, opened.stat.st_size, nowait)
+            ctype = self._types.get(
+                opened.stat, path.parts[-1], functools.partial(source.pread, SAMPLE_SIZE, 0)
+            )
+            return read_file(source, opened.stat, ctype, uri, path.query, max_bytes, link)
         finally:
             os.close(opened.fd)
 

@@ -9,6 +9,7 @@ end on character boundaries.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -19,10 +20,10 @@ from typing import Any
 from mcp_resources.builtins.filesystem.walk import Entry
 from mcp_resources.components import BlobContent, Contents, TextContent
 from mcp_resources.errors import InvalidRequest
-from mcp_resources.sniff import SAMPLE_SIZE, ContentType, decode_text, sniff
+from mcp_resources.sniff import ContentType, decode_text
 from mcp_resources.uris import parse_int
 
-__all__ = ["FILE_PARAMS", "META", "iso_time", "read_file", "read_folder"]
+__all__ = ["FILE_PARAMS", "META", "FileSource", "WouldBlock", "iso_time", "read_file", "read_folder"]
 
 FILE_PARAMS = ("offset", "length", "line", "count")
 META = "mcp-resources/"
@@ -35,20 +36,53 @@ LinkBuilder = Callable[[Mapping[str, int]], str]
 """Builds this resource's URI with the given query parameters."""
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_time(timestamp: float) -> str:
     """An ISO 8601 UTC timestamp, as MCP's `lastModified` expects."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _pread(fd: int, length: int, offset: int) -> bytes:
-    chunks, total = [], 0
-    while total < length:
-        chunk = os.pread(fd, min(length - total, 8 << 20), offset + total)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
+class WouldBlock(Exception):
+    """The data is not in the page cache: do this read in a worker thread instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    """An open regular file to read from; `nowait` reads only what is cached."""
+
+    fd: int
+    size: int
+    nowait: bool = False
+
+    def pread(self, length: int, offset: int) -> bytes:
+        """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
+        chunks, total = [], 0
+        while total < length:
+            want = min(length - total, 8 << 20)
+            chunk = (
+                self._pread_cached(want, offset + total)
+                if self.nowait
+                else os.pread(self.fd, want, offset + total)
+            )
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+
+    def _pread_cached(self, want: int, offset: int) -> bytes:
+        want = min(want, self.size - offset)  # the buffer is zero-filled: never bigger than needed
+        if want <= 0:
+            return b""
+        buffer = bytearray(want)
+        try:
+            got = os.preadv(self.fd, [buffer], offset, os.RWF_NOWAIT)
+        except OSError:  # EAGAIN: not cached; EOPNOTSUPP: the filesystem cannot tell
+            raise WouldBlock from None
+        if got < want and offset + got < self.size:
+            raise WouldBlock  # only part of it is cached
+        del buffer[got:]
+        return bytes(buffer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +92,10 @@ class _Codec:
     bom: int  # length of a byte-order mark at offset 0, skipped there
 
 
-def _codec(ctype: ContentType, sample: bytes) -> _Codec:
+def _codec(ctype: ContentType) -> _Codec:
     encoding = ctype.encoding or "latin-1"
-    if encoding == "utf-8-sig":
-        return _Codec("utf-8", 1, 3)
-    if encoding in ("utf-16", "utf-32"):
-        unit = 2 if encoding == "utf-16" else 4
-        little = sample[:2] == b"\xff\xfe"
-        return _Codec(f"{encoding}-{'le' if little else 'be'}", unit, unit)
-    return _Codec(encoding, 1, 0)
+    unit = 4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1
+    return _Codec(encoding, unit, ctype.bom)
 
 
 def _utf8_trim(data: bytes, *, at_start: bool, at_end: bool) -> tuple[int, int]:
@@ -100,13 +129,13 @@ def _align(data: bytes, start: int, codec: _Codec, *, more: bool) -> tuple[bytes
     return data[head : len(data) - tail], start + head
 
 
-def _line_start(fd: int, line: int, size: int) -> int | None:
+def _line_start(source: FileSource, line: int) -> int | None:
     """Byte offset where 1-based `line` starts, or `None` past the end."""
     if line == 1:
         return 0
-    seen, offset = 0, 0
+    seen, offset, size = 0, 0, source.size
     while offset < size:
-        chunk = os.pread(fd, _CHUNK, offset)
+        chunk = source.pread(_CHUNK, offset)
         if not chunk:
             break
         count = chunk.count(b"\n")
@@ -122,9 +151,9 @@ def _line_start(fd: int, line: int, size: int) -> int | None:
 
 
 def read_file(
-    fd: int,
+    source: FileSource,
     st: os.stat_result,
-    name: str,
+    ctype: ContentType,
     uri: str,
     query: Mapping[str, str],
     max_bytes: int,
@@ -137,10 +166,8 @@ def read_file(
     count = parse_int(query, "count", uri, minimum=1)
     if (offset is not None or length is not None) and (line is not None or count is not None):
         raise InvalidRequest("Use either offset/length or line/count, not both", uri=uri, argument="line")
-    size = st.st_size
-    sample = os.pread(fd, SAMPLE_SIZE, 0)
-    ctype = sniff(sample, name, complete=len(sample) < SAMPLE_SIZE)
-    codec = _codec(ctype, sample)
+    size = source.size
+    codec = _codec(ctype)
     meta: dict[str, Any] = {f"{META}size": size, f"{META}lastModified": iso_time(st.st_mtime)}
     if ctype.is_text and codec.name != "utf-8":
         meta[f"{META}charset"] = ctype.encoding
@@ -150,12 +177,12 @@ def read_file(
                 "Line windows need ASCII-compatible text; use offset and length", uri=uri, argument="line"
             )
         lines = min(count or DEFAULT_LINES, MAX_LINES)
-        data, start, window = _lines(fd, uri, size, line or 1, lines, max_bytes, link)
+        data, start, window = _lines(source, uri, line or 1, lines, max_bytes, link)
         data, start = _align(data, start, codec, more=False)
         window.update(offset=start, length=len(data))
     else:
         want = min(length or max_bytes, max_bytes)
-        data, window = _bytes(fd, uri, size, offset or 0, want, codec if ctype.is_text else None, link)
+        data, window = _bytes(source, uri, offset or 0, want, codec if ctype.is_text else None, link)
     if query or window["next"] or window["offset"] > 0:
         meta[f"{META}window"] = window
     contents: list[Contents] = [
@@ -169,13 +196,14 @@ def read_file(
 
 
 def _bytes(
-    fd: int, uri: str, size: int, start: int, want: int, codec: _Codec | None, link: LinkBuilder
+    source: FileSource, uri: str, start: int, want: int, codec: _Codec | None, link: LinkBuilder
 ) -> tuple[bytes, dict[str, Any]]:
+    size = source.size
     if start > size:
         raise InvalidRequest(
             f"offset {start} is past the end of the file ({size} bytes)", uri=uri, argument="offset"
         )
-    data = _pread(fd, want + 1, start)
+    data = source.pread(want + 1, start)
     more = len(data) > want
     data = data[:want]
     if codec is not None:
@@ -186,12 +214,13 @@ def _bytes(
 
 
 def _lines(
-    fd: int, uri: str, size: int, first: int, count: int, max_bytes: int, link: LinkBuilder
+    source: FileSource, uri: str, first: int, count: int, max_bytes: int, link: LinkBuilder
 ) -> tuple[bytes, int, dict[str, Any]]:
-    start = _line_start(fd, first, size)
+    size = source.size
+    start = _line_start(source, first)
     if start is None:
         raise InvalidRequest(f"line {first} is past the end of the file", uri=uri, argument="line")
-    data = _pread(fd, max_bytes + 1, start)
+    data = source.pread(max_bytes + 1, start)
     got, pos = 0, 0
     while got < count:
         newline = data.find(b"\n", pos, max_bytes)
