@@ -15,6 +15,7 @@ import binascii
 import json
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import anyio
@@ -31,7 +32,12 @@ from mcp_resources.components import (
 from mcp_resources.config import ServerSettings
 from mcp_resources.errors import ClientError, InvalidRequest, MCPResourcesError, ResourceNotFound
 
-__all__ = ["App", "InternalError"]
+__all__ = ["PROVIDER_META", "UNTRUSTED_META", "App", "InternalError"]
+
+PROVIDER_META = "mcp-resources/provider"
+"""`_meta` key naming the provider a content came from."""
+UNTRUSTED_META = "mcp-resources/untrusted"
+"""`_meta` key marking content as untrusted data (it may contain text that looks like instructions)."""
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,9 +162,15 @@ class App:
         return templates
 
     async def read(self, uri: str) -> Sequence[Contents]:
-        """Read `uri` through the provider owning its prefix."""
+        """Read `uri` through the provider owning its prefix.
+
+        Every content is stamped with its provenance and marked untrusted (X-3):
+        it is data from disk or a database, never instructions for the model.
+        """
         provider = self.provider_for(uri)
-        return await self._guarded(provider, provider.read(uri), "read", uri=uri)
+        contents = await self._guarded(provider, provider.read(uri), "read", uri=uri)
+        stamp = {PROVIDER_META: provider.name, UNTRUSTED_META: True}
+        return [replace(c, meta={**c.meta, **stamp} if c.meta else stamp) for c in contents]
 
     async def complete(
         self, template: str, argument: str, value: str, context: Mapping[str, str]

@@ -37,8 +37,9 @@ def load(path: str | os.PathLike[str], *, entry_points: bool = True) -> Assembly
 def assemble(config: Config, plugins: PluginSet | None = None, *, entry_points: bool = True) -> Assembly:
     """Build the App for a validated config; raises `ConfigError` listing every problem."""
     problems = [
-        f"{config.path}: plugins.dirs[{i}]: folder {str(folder)!r} does not exist; create it or remove it"
-        for i, folder in enumerate(config.plugins.dirs)
+        f"{config.path}: {section}.dirs[{i}]: folder {str(folder)!r} does not exist; create it or remove it"
+        for section, dirs in (("plugins", config.plugins.dirs), ("prompts", config.prompts.dirs))
+        for i, folder in enumerate(dirs)
         if not folder.is_dir()
     ]
     if plugins is None:

@@ -134,9 +134,12 @@ def test_overlapping_prefixes(tmp_path: Path) -> None:
     assert "providers.api.prefix: 'docs://api/' overlaps 'docs://' of providers.docs" in line
 
 
-def test_plugin_dir_that_does_not_exist(tmp_path: Path) -> None:
-    [line] = problems('[plugins]\ndirs = ["nope"]\n', tmp_path)
-    assert "plugins.dirs[0]: folder" in line and "does not exist" in line
+def test_plugin_and_prompt_dirs_that_do_not_exist(tmp_path: Path) -> None:
+    plugin_line, prompt_line = problems(
+        '[plugins]\ndirs = ["nope"]\n[prompts]\ndirs = [".", "gone"]\n', tmp_path
+    )
+    assert "plugins.dirs[0]: folder" in plugin_line and "does not exist" in plugin_line
+    assert "prompts.dirs[1]: folder" in prompt_line and "gone" in prompt_line
 
 
 def test_secret_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,9 @@ async def test_text_binary_empty_and_extensionless(tree: Callable[[Tree], Path],
     assert (md.mime_type, md.text) == ("text/markdown", "# Hé\n")
     assert md.meta and md.meta["mcp-resources/size"] == 6 and "mcp-resources/window" not in md.meta
     assert md.meta["mcp-resources/lastModified"].endswith("Z")
+    # Provenance and an untrusted marker on every content.
+    assert md.meta["mcp-resources/provider"] == "docs" and md.meta["mcp-resources/untrusted"] is True
+    assert img.meta["mcp-resources/provider"] == "docs"
     assert (empty.mime_type, empty.text) == ("text/plain", "")
     assert (img.mime_type, base64.b64decode(img.blob)) == ("image/png", png)
     assert (script.mime_type, script.text) == ("text/plain", "#!/bin/sh\necho hi\n")

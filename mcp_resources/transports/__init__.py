@@ -1,1 +1,3 @@
 """Transports that carry the MCP server to clients."""
+
+__all__: list[str] = []
