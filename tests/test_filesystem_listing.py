@@ -184,3 +184,33 @@ async def test_a_tampered_cursor_is_invalid_params(tree: Callable[[Tree], Path])
             with pytest.raises(MCPError) as caught:
                 await client.list_resources(cursor=cursor)
             assert caught.value.error.code == -32602 and caught.value.error.message == "Invalid cursor"
+
+
+async def test_a_big_flat_folder_is_sorted_once_and_rescanned_when_it_changes(
+    tree: Callable[[Tree], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree({"flat": numbered(3000, width=4)})
+    os.utime(root / "flat", (1_700_000_000, 1_700_000_000))  # settled: cacheable
+    scans: list[object] = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path: object) -> object:
+        scans.append(path)
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    async with app_from_toml(fs_config(), root.parent) as app:
+        monkeypatch.setattr(os, "scandir", counting_scandir)
+        uris, cursor, pages = [], None, 0
+        while True:
+            page = await app.list_resources(cursor)
+            uris += [r.uri for r in page.resources]
+            pages += 1
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert uris == [f"docs://flat/f{i:04d}.txt" for i in range(3000)]
+        # The small root is scanned on every page, the big folder only once (not 30 times).
+        assert pages == 30 and len(scans) == pages + 1
+        (root / "flat" / "f0000a.txt").write_text("new")
+        first = await app.list_resources()
+    assert [r.uri for r in first.resources][:2] == ["docs://flat/f0000.txt", "docs://flat/f0000a.txt"]

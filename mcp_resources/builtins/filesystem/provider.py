@@ -30,7 +30,7 @@ from mcp_resources.builtins.filesystem.reading import (
     read_folder,
 )
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
-from mcp_resources.builtins.filesystem.walk import Entry, list_page, scan_folder
+from mcp_resources.builtins.filesystem.walk import Entry, FolderCache, list_page, scan_folder
 from mcp_resources.components import (
     Completion,
     Contents,
@@ -65,6 +65,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         self._policy: Policy | None = None
         self._templates = self._make_templates()
         self._types = TypeCache()
+        self._folders = FolderCache()
 
     # --- life cycle -----------------------------------------------------------
 
@@ -126,6 +127,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             limit,
             allow_hardlinks=self.config.allow_hardlinks,
             max_depth=self.config.max_depth,
+            cache=self._folders,
         )
         resources = [self._resource(parts, st) for parts, st in page.files]
         resume = page.resume_after
@@ -206,9 +208,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         if self.policy.path_reason(folder, is_dir=True) is not None:
             return Completion()
         try:
-            entries = scan_folder(
-                self.sandbox, self.policy, folder, allow_hardlinks=self.config.allow_hardlinks
-            )
+            entries = self._scan(folder)
         except Refused:
             return Completion()
         values = [
@@ -252,9 +252,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             if opened.is_dir:
                 if nowait:
                     raise WouldBlock  # a folder of any size is listed in the worker thread
-                entries = scan_folder(
-                    self.sandbox, self.policy, opened.parts, allow_hardlinks=self.config.allow_hardlinks
-                )
+                entries = self._scan(opened.parts)
                 return read_folder(
                     entries, uri, path.query, functools.partial(self._entry_uri, path.parts), link
                 )
@@ -270,6 +268,15 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             return read_file(source, opened.stat, ctype, uri, path.query, max_bytes, link)
         finally:
             os.close(opened.fd)
+
+    def _scan(self, folder: tuple[str, ...]) -> list[Entry]:
+        return scan_folder(
+            self.sandbox,
+            self.policy,
+            folder,
+            allow_hardlinks=self.config.allow_hardlinks,
+            cache=self._folders,
+        )
 
     def _entry_uri(self, folder: tuple[str, ...], entry: Entry) -> str:
         return build_uri(self.prefix, (*folder, entry.name), folder=entry.is_dir)

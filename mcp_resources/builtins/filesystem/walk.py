@@ -15,14 +15,16 @@ from __future__ import annotations
 import bisect
 import os
 import stat
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Generator
 from dataclasses import dataclass
 
 from mcp_resources.builtins.filesystem.policy import Policy
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
 
-__all__ = ["Entry", "Page", "list_page", "scan_folder"]
+__all__ = ["Entry", "FolderCache", "Page", "list_page", "scan_folder"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR, _FILE, _LINK = "dir", "file", "link"
@@ -62,33 +64,73 @@ def _kind(entry: os.DirEntry[str]) -> str | None:
     return None
 
 
+class FolderCache:
+    """Sorted entries of big folders, reused while the folder's mtime is unchanged.
+
+    Sorting a folder of 100,000 names costs tens of milliseconds; every page
+    of a listing inside it would pay that again. Only folders whose mtime is
+    over a second old are kept, so an entry added within the filesystem's
+    timestamp granularity is never missed.
+    """
+
+    MIN_ENTRIES = 2000
+    MAX_FOLDERS = 32
+    SETTLED_NS = 1_000_000_000
+
+    def __init__(self) -> None:
+        self._folders: OrderedDict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, st: os.stat_result) -> list[tuple[str, str]] | None:
+        """The cached entries of the folder `st` describes, if still current."""
+        with self._lock:
+            hit = self._folders.get((st.st_dev, st.st_ino))
+            if hit is None or hit[0] != st.st_mtime_ns:
+                return None
+            self._folders.move_to_end((st.st_dev, st.st_ino))
+            return hit[1]
+
+    def put(self, st: os.stat_result, entries: list[tuple[str, str]]) -> None:
+        """Remember a big, settled folder's sorted entries."""
+        if len(entries) < self.MIN_ENTRIES or time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
+            return
+        with self._lock:
+            self._folders[st.st_dev, st.st_ino] = (st.st_mtime_ns, entries)
+            while len(self._folders) > self.MAX_FOLDERS:
+                self._folders.popitem(last=False)
+
+
 class _Walker:
-    def __init__(self, sandbox: Sandbox, policy: Policy, *, allow_hardlinks: bool) -> None:
+    def __init__(
+        self, sandbox: Sandbox, policy: Policy, cache: FolderCache | None, *, allow_hardlinks: bool
+    ) -> None:
         self.sandbox = sandbox
         self.policy = policy
+        self.cache = cache
         self.allow_hardlinks = allow_hardlinks
 
-    def names(self, fd: int, folder: tuple[str, ...]) -> list[tuple[str, str]]:
-        """Visible (name, kind) in the folder open at `fd`, sorted by name; no stat calls."""
+    def typed(self, fd: int) -> list[tuple[str, str]]:
+        """(name, kind) of the files, links and folders in the folder open at `fd`, sorted."""
+        st = os.fstat(fd)
+        if self.cache is not None and (hit := self.cache.get(st)) is not None:
+            return hit
         # A fresh open file description: scandir(fd) would share the directory
         # offset with every other thread scanning the same descriptor. Types
         # are read while it is open (d_type, or an fstatat relative to it).
         scan_fd = os.open(".", _DIR_FLAGS, dir_fd=fd)
         try:
             with os.scandir(scan_fd) as it:
-                typed = [(entry.name, _kind(entry)) for entry in it]
+                typed = [(entry.name, kind) for entry in it if (kind := _kind(entry)) is not None]
         finally:
             os.close(scan_fd)
-        found = []
-        for name, kind in typed:
-            if kind is None:
-                continue  # FIFOs, sockets, devices: never listed, never opened
-            path = (*folder, name)
-            hidden = self.policy.dir_reason(path) if kind == _DIR else self.policy.file_reason(path)
-            if hidden is None:
-                found.append((name, kind))
-        found.sort()
-        return found
+        typed.sort()  # FIFOs, sockets and devices are already gone: never listed, never opened
+        if self.cache is not None:
+            self.cache.put(st, typed)
+        return typed
+
+    def visible(self, path: tuple[str, ...], kind: str) -> bool:
+        """Whether policy lets a client see `path` (a folder or a file)."""
+        return (self.policy.dir_reason(path) if kind == _DIR else self.policy.file_reason(path)) is None
 
     def file_stat(self, fd: int, folder: tuple[str, ...], name: str, kind: str) -> os.stat_result | None:
         """Stat of a servable file (a followed link's target), else `None`."""
@@ -116,18 +158,96 @@ class _Walker:
 
 
 def scan_folder(
-    sandbox: Sandbox, policy: Policy, parts: tuple[str, ...], *, allow_hardlinks: bool
+    sandbox: Sandbox,
+    policy: Policy,
+    parts: tuple[str, ...],
+    *,
+    allow_hardlinks: bool,
+    cache: FolderCache | None = None,
 ) -> list[Entry]:
     """The visible files and folders directly in folder `parts`, sorted by name."""
-    walker = _Walker(sandbox, policy, allow_hardlinks=allow_hardlinks)
+    walker = _Walker(sandbox, policy, cache, allow_hardlinks=allow_hardlinks)
     entries = []
     with sandbox.directory(parts) as fd:
-        for name, kind in walker.names(fd, parts):
+        for name, kind in walker.typed(fd):
+            if not walker.visible((*parts, name), kind):
+                continue
             if kind == _DIR:
                 entries.append(Entry(name, True, None))
             elif (st := walker.file_stat(fd, parts, name, kind)) is not None:
                 entries.append(Entry(name, False, st))
     return entries
+
+
+class _Pager:
+    """One page of the keyset walk; see the module docstring."""
+
+    def __init__(
+        self,
+        walker: _Walker,
+        after: tuple[str, ...] | None,
+        max_depth: int,
+        max_scanned: int,
+        budget_s: float,
+    ):
+        self.walker = walker
+        self.after = after
+        self.last = after
+        self.max_depth = max_depth
+        self.max_scanned = max_scanned
+        self.deadline = time.monotonic() + budget_s
+        self.scanned = 0
+        self.files: list[tuple[tuple[str, ...], os.stat_result]] = []
+
+    def walk(self, fd: int, folder: tuple[str, ...], resume: tuple[str, ...]) -> Generator[None, None, None]:
+        """Yield once per file appended to `files`, in path order after `resume`."""
+        entries = self.walker.typed(fd)
+        start = 0
+        if resume:
+            start = bisect.bisect_left(entries, (resume[0],))
+            inside = (
+                len(resume) > 1
+                and start < len(entries)
+                and entries[start] == (resume[0], _DIR)
+                and self.walker.visible((*folder, resume[0]), _DIR)
+            )
+            if inside:
+                yield from self.descend(fd, folder, resume[0], resume[1:])
+                start += 1
+            else:
+                start = bisect.bisect_right(entries, (resume[0], "\uffff"))
+        for index in range(start, len(entries)):  # no slice: cached folders can be huge
+            name, kind = entries[index]
+            self.scanned += 1
+            # Stop early only after progress, or a huge folder would return the same cursor forever.
+            if (
+                self.scanned > self.max_scanned or time.monotonic() > self.deadline
+            ) and self.last != self.after:
+                raise _OutOfBudget
+            path = (*folder, name)
+            if not self.walker.visible(path, kind):
+                pass
+            elif kind == _DIR:
+                if len(path) < self.max_depth:
+                    yield from self.descend(fd, folder, name, ())
+            elif (st := self.walker.file_stat(fd, folder, name, kind)) is not None:
+                self.files.append((path, st))
+                self.last = path
+                yield None
+            self.last = path
+
+    def descend(
+        self, fd: int, folder: tuple[str, ...], name: str, resume: tuple[str, ...]
+    ) -> Generator[None, None, None]:
+        """Walk the subfolder `name` of the folder open at `fd`."""
+        try:
+            child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+        except OSError:
+            return  # vanished or replaced by a link since the scan
+        try:
+            yield from self.walk(child, (*folder, name), resume)
+        finally:
+            os.close(child)
 
 
 def list_page(
@@ -138,59 +258,18 @@ def list_page(
     *,
     allow_hardlinks: bool,
     max_depth: int,
+    cache: FolderCache | None = None,
     max_scanned: int = 50_000,
     budget_s: float = 2.0,
 ) -> Page:
     """Up to `limit` visible files after the path `after`, in path order."""
-    walker = _Walker(sandbox, policy, allow_hardlinks=allow_hardlinks)
-    files: list[tuple[tuple[str, ...], os.stat_result]] = []
-    deadline = time.monotonic() + budget_s
-    scanned = 0
-    last = after
-
-    def walk(fd: int, folder: tuple[str, ...], resume: tuple[str, ...]) -> Generator[None, None, None]:
-        nonlocal scanned, last
-        entries = walker.names(fd, folder)
-        start = 0
-        if resume:
-            start = bisect.bisect_left(entries, (resume[0],))
-            inside = len(resume) > 1 and start < len(entries) and entries[start] == (resume[0], _DIR)
-            if inside:
-                yield from descend(fd, folder, resume[0], resume[1:])
-                start += 1
-            else:
-                start = bisect.bisect_right(entries, (resume[0], "\uffff"))
-        for name, kind in entries[start:]:
-            scanned += 1
-            # Stop early only after progress, or a huge folder would return the same cursor forever.
-            if (scanned > max_scanned or time.monotonic() > deadline) and last != after:
-                raise _OutOfBudget
-            path = (*folder, name)
-            if kind == _DIR:
-                if len(path) < max_depth:
-                    yield from descend(fd, folder, name, ())
-            elif (st := walker.file_stat(fd, folder, name, kind)) is not None:
-                files.append((path, st))
-                last = path
-                yield None
-            last = path
-
-    def descend(
-        fd: int, folder: tuple[str, ...], name: str, resume: tuple[str, ...]
-    ) -> Generator[None, None, None]:
-        try:
-            child = os.open(name, _DIR_FLAGS, dir_fd=fd)
-        except OSError:
-            return  # vanished or replaced by a link since the scan
-        try:
-            yield from walk(child, (*folder, name), resume)
-        finally:
-            os.close(child)
-
+    walker = _Walker(sandbox, policy, cache, allow_hardlinks=allow_hardlinks)
+    pager = _Pager(walker, after, max_depth, max_scanned, budget_s)
+    files = pager.files
     # Walk one file past the page, so the last page says it is the last.
-    pages = walk(sandbox.fd, (), after or ())
+    steps = pager.walk(sandbox.fd, (), after or ())
     try:
-        for _ in pages:
+        for _ in steps:
             if len(files) > limit:
                 del files[limit:]
                 return Page(files, files[-1][0])
@@ -198,7 +277,7 @@ def list_page(
         if len(files) > limit:
             del files[limit:]
             return Page(files, files[-1][0])
-        return Page(files, last)
+        return Page(files, pager.last)
     finally:
-        pages.close()
+        steps.close()
     return Page(files, None)
