@@ -46,81 +46,97 @@ async def map_errors(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -
         raise MCPError(types.INTERNAL_ERROR, "Internal error") from None
 
 
-def _resource(item: Resource) -> types.Resource:
-    return types.Resource(
-        uri=item.uri,
-        name=item.name,
-        title=item.title,
-        description=item.description,
-        mime_type=item.mime_type,
-        size=item.size,
-        annotations=types.Annotations(last_modified=item.last_modified) if item.last_modified else None,
-        _meta=dict(item.meta) if item.meta else None,
-    )
+# Results are built as wire dicts: the SDK validates every result against the
+# negotiated protocol version anyway, so building pydantic models first would
+# validate each item twice (a third of the cost of a 100-item page). The SDK
+# drops the 2026-07-28-only fields from handshake-era replies.
+_UNCACHED = {"ttlMs": 0, "cacheScope": "private", "resultType": "complete"}
 
 
-def _template(item: ResourceTemplate) -> types.ResourceTemplate:
-    return types.ResourceTemplate(
-        uri_template=item.uri_template,
-        name=item.name,
-        title=item.title,
-        description=item.description,
-        mime_type=item.mime_type,
-    )
+def _resource(item: Resource) -> dict[str, Any]:
+    wire: dict[str, Any] = {"uri": item.uri, "name": item.name}
+    if item.title is not None:
+        wire["title"] = item.title
+    if item.description is not None:
+        wire["description"] = item.description
+    if item.mime_type is not None:
+        wire["mimeType"] = item.mime_type
+    if item.size is not None:
+        wire["size"] = item.size
+    if item.last_modified is not None:
+        wire["annotations"] = {"lastModified": item.last_modified}
+    if item.meta:
+        wire["_meta"] = dict(item.meta)
+    return wire
 
 
-def _contents(item: Contents) -> types.TextResourceContents | types.BlobResourceContents:
-    meta = dict(item.meta) if item.meta else None
+def _template(item: ResourceTemplate) -> dict[str, Any]:
+    wire: dict[str, Any] = {"uriTemplate": item.uri_template, "name": item.name}
+    for key, value in (
+        ("title", item.title),
+        ("description", item.description),
+        ("mimeType", item.mime_type),
+    ):
+        if value is not None:
+            wire[key] = value
+    return wire
+
+
+def _contents(item: Contents) -> dict[str, Any]:
+    wire: dict[str, Any] = {"uri": item.uri}
+    if item.mime_type is not None:
+        wire["mimeType"] = item.mime_type
     if isinstance(item, BlobContent):
-        blob = base64.b64encode(item.data).decode("ascii")
-        return types.BlobResourceContents(uri=item.uri, mime_type=item.mime_type, blob=blob, _meta=meta)
-    return types.TextResourceContents(uri=item.uri, mime_type=item.mime_type, text=item.text, _meta=meta)
+        wire["blob"] = base64.b64encode(item.data).decode("ascii")
+    else:
+        wire["text"] = item.text
+    if item.meta:
+        wire["_meta"] = dict(item.meta)
+    return wire
 
 
 def build_server(app: App) -> Server[Any]:
     """A low-level MCP server serving `app` to both protocol eras."""
 
     async def list_resources(
-        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
-    ) -> types.ListResourcesResult:
-        page = await app.list_resources(params.cursor if params else None)
-        return types.ListResourcesResult(
-            resources=[_resource(r) for r in page.resources], next_cursor=page.next_cursor
-        )
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
+    ) -> HandlerResult:
+        page = await app.list_resources(params.cursor)
+        result: dict[str, Any] = {"resources": [_resource(r) for r in page.resources], **_UNCACHED}
+        if page.next_cursor is not None:
+            result["nextCursor"] = page.next_cursor
+        return result
 
     async def list_templates(
-        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
-    ) -> types.ListResourceTemplatesResult:
-        templates = await app.list_templates()
-        return types.ListResourceTemplatesResult(resource_templates=[_template(t) for t in templates])
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
+    ) -> HandlerResult:
+        return {"resourceTemplates": [_template(t) for t in await app.list_templates()], **_UNCACHED}
 
     async def read_resource(
         ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
-    ) -> types.ReadResourceResult:
-        contents = await app.read(params.uri)
-        return types.ReadResourceResult(contents=[_contents(c) for c in contents])
+    ) -> HandlerResult:
+        return {"contents": [_contents(c) for c in await app.read(params.uri)], **_UNCACHED}
 
-    async def complete(
-        ctx: ServerRequestContext[Any], params: types.CompleteRequestParams
-    ) -> types.CompleteResult:
+    async def complete(ctx: ServerRequestContext[Any], params: types.CompleteRequestParams) -> HandlerResult:
         if not isinstance(params.ref, types.ResourceTemplateReference):
-            return types.CompleteResult(completion=types.Completion(values=[], total=0, has_more=False))
+            return {"completion": {"values": [], "total": 0, "hasMore": False}, "resultType": "complete"}
         context = params.context.arguments if params.context and params.context.arguments else {}
         found = await app.complete(params.ref.uri, params.argument.name, params.argument.value, context)
         values = list(found.values)[:_MAX_COMPLETIONS]
         more = found.has_more or len(found.values) > len(values)
-        return types.CompleteResult(
-            completion=types.Completion(values=values, total=found.total, has_more=more)
-        )
+        completion: dict[str, Any] = {"values": values, "hasMore": more}
+        if found.total is not None:
+            completion["total"] = found.total
+        return {"completion": completion, "resultType": "complete"}
 
     server: Server[Any] = Server(
-        app.settings.name,
-        version=__version__,
-        instructions=app.settings.instructions,
-        on_list_resources=list_resources,
-        on_list_resource_templates=list_templates,
-        on_read_resource=read_resource,
-        on_completion=complete,
+        app.settings.name, version=__version__, instructions=app.settings.instructions
     )
+    # Registered by method (not Server(on_...=)) so handlers may return wire dicts;
+    # capabilities still follow the registered methods.
+    server.add_request_handler("resources/list", types.PaginatedRequestParams, list_resources)
+    server.add_request_handler("resources/templates/list", types.PaginatedRequestParams, list_templates)
+    server.add_request_handler("resources/read", types.ReadResourceRequestParams, read_resource)
+    server.add_request_handler("completion/complete", types.CompleteRequestParams, complete)
     server.middleware.append(map_errors)
     return server

@@ -10,9 +10,11 @@ see the raw string again.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit
 
 from mcp_resources.errors import InvalidRequest
@@ -48,13 +50,19 @@ def check_name(name: str, uri: str) -> None:
         raise InvalidRequest("Invalid resource URI: NUL and control characters are not allowed", uri=uri)
 
 
-def parse_uri(uri: str, prefix: str, allowed_params: Iterable[str] = ()) -> ResourcePath:
+def parse_uri(uri: str, prefix: str, allowed_params: tuple[str, ...] = ()) -> ResourcePath:
     """Split `uri` (which starts with `prefix`) into checked components and query.
 
     Raises `InvalidRequest` naming the URI for anything outside the one
     accepted form. Query parameters must be in `allowed_params`, each at most
-    once.
+    once. Results are cached: parsing is a pure function of its arguments and
+    clients read the same URIs again and again.
     """
+    return _parse_cached(uri, prefix, allowed_params)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_cached(uri: str, prefix: str, allowed_params: tuple[str, ...]) -> ResourcePath:
     if len(uri) > MAX_URI_LENGTH:
         raise InvalidRequest(f"Invalid resource URI: longer than {MAX_URI_LENGTH} characters", uri=uri[:200])
     if not uri.startswith(prefix):
@@ -83,7 +91,9 @@ def parse_uri(uri: str, prefix: str, allowed_params: Iterable[str] = ()) -> Reso
     parts = tuple(path[:-1].split("/")) if trailing else tuple(path.split("/")) if path else ()
     for name in parts:
         check_name(name, uri)
-    return ResourcePath(uri, parts, trailing, _parse_query(uri, raw_query, set(allowed_params)))
+    return ResourcePath(
+        uri, parts, trailing, MappingProxyType(_parse_query(uri, raw_query, set(allowed_params)))
+    )
 
 
 def _parse_query(uri: str, raw_query: str, allowed: set[str]) -> dict[str, str]:

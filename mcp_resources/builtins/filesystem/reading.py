@@ -31,6 +31,9 @@ DEFAULT_LINES = 500
 MAX_LINES = 100_000
 MAX_FOLDER_ENTRIES = 1000
 _CHUNK = 1 << 20
+# Work allowed on the event loop even when cached: more goes to the worker thread.
+_INLINE_READ_BYTES = 2 << 20
+_INLINE_SCAN_BYTES = 8 << 20
 
 LinkBuilder = Callable[[Mapping[str, int]], str]
 """Builds this resource's URI with the given query parameters."""
@@ -56,6 +59,8 @@ class FileSource:
 
     def pread(self, length: int, offset: int) -> bytes:
         """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
+        if self.nowait and min(length, self.size - offset) > _INLINE_READ_BYTES:
+            raise WouldBlock
         chunks, total = [], 0
         while total < length:
             want = min(length - total, 8 << 20)
@@ -135,6 +140,8 @@ def _line_start(source: FileSource, line: int) -> int | None:
         return 0
     seen, offset, size = 0, 0, source.size
     while offset < size:
+        if source.nowait and offset >= _INLINE_SCAN_BYTES:
+            raise WouldBlock  # counting lines deep into a big file: not on the event loop
         chunk = source.pread(_CHUNK, offset)
         if not chunk:
             break
