@@ -196,8 +196,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--reads", type=int, default=500, help="1 KiB reads per round")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--reads", type=int, default=800, help="1 KiB reads per round")
     parser.add_argument("--big-reads", type=int, default=20, help="1 MiB reads per round")
     parser.add_argument("--listings", type=int, default=5, help="full 1,000-file listings per round")
     parser.add_argument("--pages", type=int, default=20, help="first-page requests per round and tree")

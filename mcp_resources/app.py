@@ -32,9 +32,9 @@ from mcp_resources.components import (
     TextContent,
 )
 from mcp_resources.config import ServerSettings
-from mcp_resources.errors import ClientError, InvalidRequest, MCPResourcesError, ResourceNotFound
+from mcp_resources.errors import ClientError, ConfigError, InternalError, InvalidRequest, ResourceNotFound
 
-__all__ = ["PROVIDER_META", "UNTRUSTED_META", "App", "InternalError"]
+__all__ = ["PROVIDER_META", "UNTRUSTED_META", "App"]
 
 PROVIDER_META = "mcp-resources/provider"
 """`_meta` key naming the provider a content came from."""
@@ -43,15 +43,6 @@ UNTRUSTED_META = "mcp-resources/untrusted"
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class InternalError(MCPResourcesError):
-    """A provider failed unexpectedly; the message is safe to show a client."""
-
-    def __init__(self, message: str = "Internal error", **data: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.data = data
 
 
 class App:
@@ -74,14 +65,18 @@ class App:
     # --- life cycle -----------------------------------------------------------
 
     async def start(self) -> None:
-        """Start every provider; on failure, close those already started and re-raise."""
-        try:
-            for provider in self.providers:
+        """Start every provider; on failure, close those already started and raise `ConfigError`."""
+        for provider in self.providers:
+            try:
                 await provider.start()
-                self._started.append(provider)
-        except BaseException:
-            await self.aclose()
-            raise
+            except Exception as exc:
+                await self.aclose()
+                detail = " ".join(str(exc).split()) or type(exc).__name__
+                raise ConfigError([f"providers.{provider.name}: cannot start: {detail}"]) from exc
+            except BaseException:
+                await self.aclose()
+                raise
+            self._started.append(provider)
 
     async def aclose(self) -> None:
         """Close every started provider and every notifier, logging (not raising) failures."""

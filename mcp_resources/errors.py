@@ -14,6 +14,7 @@ __all__ = [
     "AccessDenied",
     "ClientError",
     "ConfigError",
+    "InternalError",
     "InvalidRequest",
     "MCPResourcesError",
     "PluginError",
@@ -75,3 +76,15 @@ class AccessDenied(ClientError):
 
     def __init__(self, uri: str, message: str = "Access denied") -> None:
         super().__init__(message, uri=uri)
+
+
+class InternalError(MCPResourcesError):
+    """A provider failed unexpectedly (mapped to JSON-RPC -32603).
+
+    The message is generic and safe to show a client; the cause is in the log.
+    """
+
+    def __init__(self, message: str = "Internal error", **data: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data

@@ -21,9 +21,9 @@ from mcp.server.lowlevel import Server
 from pydantic import ValidationError
 
 from mcp_resources import __version__
-from mcp_resources.app import App, InternalError
+from mcp_resources.app import App
 from mcp_resources.components import BlobContent, Contents, Resource, ResourceTemplate
-from mcp_resources.errors import ClientError
+from mcp_resources.errors import ClientError, InternalError
 
 __all__ = ["build_server", "map_errors"]
 

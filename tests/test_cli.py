@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import fs_config, make_tree
+from conftest import TEST_PLUGINS, fs_config, make_tree
 
 from mcp_resources.testing import write_config
 
@@ -101,3 +101,12 @@ def test_init_writes_a_config_that_checks(tmp_path: Path) -> None:
 def test_version_and_help() -> None:
     assert cli("--version").stdout.startswith("mcp-resources, version ")
     assert "serve" in cli("--help").stdout
+
+
+def test_a_provider_that_cannot_start_stops_start_up_with_exit_2(tmp_path: Path) -> None:
+    toml = f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n[providers.bad]\ntype = "broken"\nfail_start = true\n'
+    config = write_config(toml, tmp_path)
+    for command in ("check", "serve"):
+        result = cli(command, str(config))
+        assert result.returncode == 2
+        assert "mcp-resources: error: providers.bad: cannot start: cannot reach the backend" in result.stderr

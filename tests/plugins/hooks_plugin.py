@@ -64,10 +64,19 @@ class MemoryProvider(ResourceProvider[MemoryConfig]):
         return Completion(values, len(values))
 
 
-class BrokenProvider(ResourceProvider[ProviderConfig]):
+class BrokenConfig(ProviderConfig):
+    fail_start: bool = False
+
+
+class BrokenProvider(ResourceProvider[BrokenConfig]):
     """Fails every call with an exception text that must never reach a client."""
 
     type_name = "broken"
+    config_model = BrokenConfig
+
+    async def start(self) -> None:
+        if self.config.fail_start:
+            raise ConnectionError("cannot reach the backend")
 
     async def list_resources(self, cursor: str | None, limit: int) -> ResourcePage:
         raise RuntimeError("password=hunter2 at /home/alice/secret")
