@@ -19,11 +19,22 @@ from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit
 
 from mcp_resources.errors import InvalidRequest
 
-__all__ = ["MAX_URI_LENGTH", "ResourcePath", "build_uri", "check_name", "parse_int", "parse_uri"]
+__all__ = [
+    "MAX_URI_LENGTH",
+    "ResourcePath",
+    "addressable",
+    "build_uri",
+    "check_name",
+    "parse_int",
+    "parse_uri",
+]
 
 MAX_URI_LENGTH = 8192
 # C0 controls, DEL and C1 controls: never part of a name we serve.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What no URI of ours can name: controls, backslashes, and the surrogates
+# Python uses for bytes of a file name that are not UTF-8.
+_UNADDRESSABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\ud800-\udfff]")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -37,6 +48,11 @@ class ResourcePath:
     trailing_slash: bool
     """The URI ended in `/` (asks for a folder)."""
     query: Mapping[str, str]
+
+
+def addressable(name: str) -> bool:
+    """Whether a name found on disk can appear in one of our URIs (and so be served)."""
+    return name not in ("", ".", "..") and not _UNADDRESSABLE.search(name)
 
 
 def check_name(name: str, uri: str) -> None:

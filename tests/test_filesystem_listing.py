@@ -106,26 +106,36 @@ async def test_a_cursor_survives_deletion_of_the_folder_it_points_into(tree: Cal
     assert [r.uri for r in rest.resources] == [f"docs://b/f{i:03d}.txt" for i in range(3)]
 
 
+@pytest.fixture
+def scans(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[object]]:
+    """`start()` begins recording every real `os.scandir` call; returns the record."""
+    calls: list[object] = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path: object) -> object:
+        calls.append(path)
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    def start() -> list[object]:
+        monkeypatch.setattr(os, "scandir", counting_scandir)
+        return calls
+
+    return start
+
+
 async def test_the_first_page_of_a_big_tree_reads_only_the_folders_on_its_way(
-    tree: Callable[[Tree], Path], monkeypatch: pytest.MonkeyPatch
+    tree: Callable[[Tree], Path], scans: Callable[[], list[object]]
 ) -> None:
     root = tree(
         {f"dir{d:02d}": {f"sub{s}": numbered(50) for s in range(4)} for d in range(30)}
     )  # 6,000 files
-    scans: list[object] = []
-    real_scandir = os.scandir
-
-    def counting_scandir(path: object) -> object:
-        scans.append(path)
-        return real_scandir(path)  # type: ignore[arg-type]
-
     async with app_from_toml(fs_config(), root.parent) as app:
-        monkeypatch.setattr(os, "scandir", counting_scandir)
+        calls = scans()
         page = await app.list_resources()
-        first_page_scans = len(scans)
-        scans.clear()
+        first_page_scans = len(calls)
+        calls.clear()
         await app.list_resources(page.next_cursor)
-        second_page_scans = len(scans)
+        second_page_scans = len(calls)
     assert len(page.resources) == 100
     # Page 1: root, dir00, sub0, sub1, and sub2 to see that more follows. Page 2 walks back
     # down to dir00/sub1, reads sub2 and sub3, and peeks into dir01/sub0: 7 of the tree's 151 folders.
@@ -187,19 +197,12 @@ async def test_a_tampered_cursor_is_invalid_params(tree: Callable[[Tree], Path])
 
 
 async def test_a_big_flat_folder_is_sorted_once_and_rescanned_when_it_changes(
-    tree: Callable[[Tree], Path], monkeypatch: pytest.MonkeyPatch
+    tree: Callable[[Tree], Path], scans: Callable[[], list[object]]
 ) -> None:
     root = tree({"flat": numbered(3000, width=4)})
     os.utime(root / "flat", (1_700_000_000, 1_700_000_000))  # settled: cacheable
-    scans: list[object] = []
-    real_scandir = os.scandir
-
-    def counting_scandir(path: object) -> object:
-        scans.append(path)
-        return real_scandir(path)  # type: ignore[arg-type]
-
     async with app_from_toml(fs_config(), root.parent) as app:
-        monkeypatch.setattr(os, "scandir", counting_scandir)
+        calls = scans()
         uris, cursor, pages = [], None, 0
         while True:
             page = await app.list_resources(cursor)
@@ -210,7 +213,19 @@ async def test_a_big_flat_folder_is_sorted_once_and_rescanned_when_it_changes(
                 break
         assert uris == [f"docs://flat/f{i:04d}.txt" for i in range(3000)]
         # The small root is scanned on every page, the big folder only once (not 30 times).
-        assert pages == 30 and len(scans) == pages + 1
+        assert pages == 30 and len(calls) == pages + 1
         (root / "flat" / "f0000a.txt").write_text("new")
         first = await app.list_resources()
     assert [r.uri for r in first.resources][:2] == ["docs://flat/f0000.txt", "docs://flat/f0000a.txt"]
+
+
+async def test_names_no_uri_can_carry_are_skipped_not_fatal(tree: Callable[[Tree], Path]) -> None:
+    root = tree({"ok.txt": "ok", "sp ace ü.txt": "fine"})
+    for raw in (b"bad\xff.txt", b"new\nline.txt", b"back\\slash.txt", b"tab\there.txt"):
+        os.close(os.open(os.path.join(os.fsencode(root), raw), os.O_WRONLY | os.O_CREAT, 0o644))
+    os.mkdir(os.path.join(os.fsencode(root), b"dir\xfe"))
+    async with app_from_toml(fs_config(), root.parent) as app, connect(app) as client:
+        uris = await all_uris(client)
+        [folder] = (await client.read_resource("docs://")).contents
+    assert uris == ["docs://ok.txt", "docs://sp%20ace%20%C3%BC.txt"]
+    assert "ok.txt" in folder.text and "bad" not in folder.text

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from mcp_resources.builtins.filesystem.policy import Policy
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
+from mcp_resources.uris import addressable
 
 __all__ = ["Entry", "FolderCache", "Page", "list_page", "scan_folder"]
 
@@ -120,10 +121,16 @@ class _Walker:
         scan_fd = os.open(".", _DIR_FLAGS, dir_fd=fd)
         try:
             with os.scandir(scan_fd) as it:
-                typed = [(entry.name, kind) for entry in it if (kind := _kind(entry)) is not None]
+                typed = [
+                    (entry.name, kind)
+                    for entry in it
+                    if addressable(entry.name) and (kind := _kind(entry)) is not None
+                ]
         finally:
             os.close(scan_fd)
-        typed.sort()  # FIFOs, sockets and devices are already gone: never listed, never opened
+        # Gone already: FIFOs, sockets and devices (never listed, never opened) and
+        # names no URI can carry (not UTF-8, control characters, backslashes).
+        typed.sort()
         if self.cache is not None:
             self.cache.put(st, typed)
         return typed
