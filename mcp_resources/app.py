@@ -53,8 +53,11 @@ class App:
         providers: Sequence[ResourceProvider[Any]],
         notifiers: Sequence[Notifier[Any]] = (),
         settings: ServerSettings | None = None,
+        source: str = "",
     ) -> None:
         self.settings = settings or ServerSettings()
+        self.source = source
+        """Where the configuration came from (named in start-up errors)."""
         self.providers = list(providers)
         self.notifiers = list(notifiers)
         self._by_name = {p.name: p for p in self.providers}
@@ -72,7 +75,8 @@ class App:
             except Exception as exc:
                 await self.aclose()
                 detail = " ".join(str(exc).split()) or type(exc).__name__
-                raise ConfigError([f"providers.{provider.name}: cannot start: {detail}"]) from exc
+                where = f"{self.source}: " if self.source else ""
+                raise ConfigError([f"{where}providers.{provider.name}: cannot start: {detail}"]) from exc
             except BaseException:
                 await self.aclose()
                 raise

@@ -75,7 +75,7 @@ def assemble(config: Config, plugins: PluginSet | None = None, *, entry_points: 
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
-    return Assembly(config, plugins, App(providers, notifiers, config.server))
+    return Assembly(config, plugins, App(providers, notifiers, config.server, str(config.path)))
 
 
 def _component_class(

@@ -109,4 +109,7 @@ def test_a_provider_that_cannot_start_stops_start_up_with_exit_2(tmp_path: Path)
     for command in ("check", "serve"):
         result = cli(command, str(config))
         assert result.returncode == 2
-        assert "mcp-resources: error: providers.bad: cannot start: cannot reach the backend" in result.stderr
+        assert (
+            f"mcp-resources: error: {config}: providers.bad: cannot start: cannot reach the backend"
+            in result.stderr
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import fs_config
+from conftest import TEST_PLUGINS, fs_config
 
 from mcp_resources.config import load_config
 from mcp_resources.errors import ConfigError
@@ -171,3 +171,17 @@ def test_max_read_bytes_accepts_units(tmp_path: Path) -> None:
     (tmp_path / "root").mkdir()
     assembly = assemble_toml(fs_config(max_read_bytes="2MiB"), tmp_path)
     assert int(assembly.app.providers[0].config.max_read_bytes) == 2 * 1024 * 1024
+
+
+def test_notifier_tables_are_validated_by_their_type(tmp_path: Path) -> None:
+    plugins = f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n'
+    assembly = assemble_toml(
+        plugins + '[notifiers.tick]\ntype = "interval"\nuri = "x://y"\nseconds = 2\n', tmp_path
+    )
+    [tick] = assembly.app.notifiers
+    assert (tick.name, tick.type_name, tick.config.seconds) == ("tick", "interval", 2.0)
+    lines = problems(
+        plugins + '[notifiers.tick]\ntype = "intervall"\n[notifiers.tock]\ntype = "interval"\n', tmp_path
+    )
+    assert "notifiers.tick.type: unknown notifier type 'intervall'; did you mean 'interval'?" in lines[0]
+    assert "notifiers.tock.uri: required key is missing" in lines[1]
