@@ -46,12 +46,13 @@ def _fail(lines: list[str], code: int = 2) -> NoReturn:
 
 
 def _assemble(config: Path, log_level: str | None) -> Assembly:
+    # Logging is set up first so plugin load failures are logged in the same format.
+    _setup_logging(log_level or "warning")
     try:
         assembly = load(config)
     except ConfigError as exc:
-        _setup_logging(log_level or "warning")
         _fail(exc.problems)
-    _setup_logging(log_level or assembly.config.server.log_level)
+    logging.getLogger().setLevel((log_level or assembly.config.server.log_level).upper())
     return assembly
 
 

@@ -39,9 +39,11 @@ __all__ = [
     "PromptSettings",
     "Secret",
     "ServerSettings",
+    "format_validation_error",
     "load_config",
     "suggest",
     "validate_component",
+    "validate_model",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -148,11 +150,6 @@ class Config:
     providers: Sequence[ComponentTable]
     notifiers: Sequence[ComponentTable]
 
-    @property
-    def base_dir(self) -> Path:
-        """The folder relative paths in the file resolve against."""
-        return self.path.parent
-
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -163,7 +160,7 @@ def _toml_key(part: object) -> str:
 
 
 def suggest(word: str, candidates: Sequence[str]) -> str:
-    """' (did you mean 'x'?)' for a near miss, else ''."""
+    """`"; did you mean 'x'?"` for a near miss among `candidates`, else `""`."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
