@@ -151,12 +151,12 @@ class TypeCache:
         self.size = size
         self._found: dict[tuple[int, int, int, int, str], ContentType] = {}
 
-    def get(self, st: os.stat_result, name: str, read_sample: Callable[[], bytes]) -> ContentType:
+    def get(self, st: os.stat_result, name: str, read_sample: Callable[[], bytes | bytearray]) -> ContentType:
         """The type of the file `st` describes, sniffing `read_sample()` on a miss."""
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, name)
         found = self._found.get(key)
         if found is None:
-            sample = read_sample()
+            sample = bytes(read_sample())
             found = sniff(sample, name, complete=len(sample) < SAMPLE_SIZE)
             if len(self._found) >= self.size:
                 self._found.clear()  # cheap bound; a cold cache only costs a re-sniff
@@ -164,6 +164,6 @@ class TypeCache:
         return found
 
 
-def decode_text(data: bytes, encoding: str) -> str:
+def decode_text(data: bytes | bytearray, encoding: str) -> str:
     """Decode with the sniffed charset; undecodable bytes become U+FFFD, never an error."""
     return data.decode(encoding, errors="replace")

@@ -36,6 +36,7 @@ _INLINE_READ_BYTES = 2 << 20
 _INLINE_SCAN_BYTES = 8 << 20
 
 LinkBuilder = Callable[[Mapping[str, int]], str]
+Buffer = bytes | bytearray
 """Builds this resource's URI with the given query parameters."""
 
 
@@ -57,11 +58,12 @@ class FileSource:
     size: int
     nowait: bool = False
 
-    def pread(self, length: int, offset: int) -> bytes:
+    def pread(self, length: int, offset: int) -> Buffer:
         """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
         if self.nowait and min(length, self.size - offset) > _INLINE_READ_BYTES:
             raise WouldBlock
-        chunks, total = [], 0
+        chunks: list[Buffer] = []
+        total = 0
         while total < length:
             want = min(length - total, 8 << 20)
             chunk = (
@@ -73,9 +75,10 @@ class FileSource:
                 break
             chunks.append(chunk)
             total += len(chunk)
-        return b"".join(chunks)
+        # A window is usually one chunk: return it as is rather than copy it.
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _pread_cached(self, want: int, offset: int) -> bytes:
+    def _pread_cached(self, want: int, offset: int) -> Buffer:
         want = min(want, self.size - offset)  # the buffer is zero-filled: never bigger than needed
         if want <= 0:
             return b""
@@ -87,7 +90,7 @@ class FileSource:
         if got < want and offset + got < self.size:
             raise WouldBlock  # only part of it is cached
         del buffer[got:]
-        return bytes(buffer)
+        return buffer  # bytes-like; decoding and base64 take it without a copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,7 @@ def _codec(ctype: ContentType) -> _Codec:
     return _Codec(encoding, unit, ctype.bom)
 
 
-def _utf8_trim(data: bytes, *, at_start: bool, at_end: bool) -> tuple[int, int]:
+def _utf8_trim(data: Buffer, *, at_start: bool, at_end: bool) -> tuple[int, int]:
     """(bytes to drop at the start, at the end) so `data` holds whole UTF-8 characters."""
     head = 0
     if at_start:
@@ -122,7 +125,7 @@ def _utf8_trim(data: bytes, *, at_start: bool, at_end: bool) -> tuple[int, int]:
     return head, tail
 
 
-def _align(data: bytes, start: int, codec: _Codec, *, more: bool) -> tuple[bytes, int]:
+def _align(data: Buffer, start: int, codec: _Codec, *, more: bool) -> tuple[Buffer, int]:
     """Trim a window to whole characters; returns (data, new start)."""
     if codec.name == "utf-8":
         head, tail = _utf8_trim(data, at_start=start > 0, at_end=more)
@@ -131,7 +134,9 @@ def _align(data: bytes, start: int, codec: _Codec, *, more: bool) -> tuple[bytes
         tail = (len(data) - head) % codec.unit if more else 0
     if start == 0 and codec.bom:
         head = max(head, codec.bom)
-    return data[head : len(data) - tail], start + head
+    if head or tail:
+        data = data[head : len(data) - tail]
+    return data, start + head
 
 
 def _line_start(source: FileSource, line: int) -> int | None:
@@ -195,7 +200,7 @@ def read_file(
     contents: list[Contents] = [
         TextContent(uri, decode_text(data, codec.name), ctype.mime_type, meta)
         if ctype.is_text
-        else BlobContent(uri, data, ctype.mime_type, meta)
+        else BlobContent(uri, bytes(data), ctype.mime_type, meta)
     ]
     if window.get("next"):
         contents.append(_notice(uri, window))
@@ -204,7 +209,7 @@ def read_file(
 
 def _bytes(
     source: FileSource, uri: str, start: int, want: int, codec: _Codec | None, link: LinkBuilder
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[Buffer, dict[str, Any]]:
     size = source.size
     if start > size:
         raise InvalidRequest(
@@ -212,7 +217,8 @@ def _bytes(
         )
     data = source.pread(want + 1, start)
     more = len(data) > want
-    data = data[:want]
+    if more:
+        data = data[:want]
     if codec is not None:
         data, start = _align(data, start, codec, more=more)
     end = start + len(data)
@@ -222,7 +228,7 @@ def _bytes(
 
 def _lines(
     source: FileSource, uri: str, first: int, count: int, max_bytes: int, link: LinkBuilder
-) -> tuple[bytes, int, dict[str, Any]]:
+) -> tuple[Buffer, int, dict[str, Any]]:
     size = source.size
     start = _line_start(source, first)
     if start is None:
