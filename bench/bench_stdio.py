@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_stdio.py                 # defaults used for docs/benchmarks.md
     .venv/bin/python bench/bench_stdio.py --quick         # a fast smoke run
 
-Both servers are spawned over stdio and driven by the SDK's client. Measurements
-alternate between the servers round by round, so drift on the machine affects both.
+Both servers are spawned over stdio and driven by the SDK's client. Requests
+alternate between the servers one by one, so drift on the machine affects both.
 Scenarios: read 1 KiB, read 1 MiB, full paginated listing of a 1,000-file tree, and the
 first `resources/list` page of a 1,000-file and of a 100,000-file tree. The trees are
 generated in a temporary folder (nothing is committed) and removed afterwards.
@@ -13,6 +13,7 @@ generated in a temporary folder (nothing is committed) and removed afterwards.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -85,13 +86,26 @@ def minimal(root: Path, work: Path) -> tuple[StdioServerParameters, str]:
     return StdioServerParameters(command=sys.executable, args=args, cwd=str(work)), "min://"
 
 
-async def timed(series: Series, count: int, op: Callable[[], Awaitable[object]]) -> None:
-    start = time.perf_counter()
-    for _ in range(count):
-        t = time.perf_counter()
-        await op()
-        series.samples.append(time.perf_counter() - t)
-    series.round_totals.append((count, time.perf_counter() - start))
+Op = Callable[[], Awaitable[object]]
+
+
+async def paired(series: dict[str, Series], count: int, ops: dict[str, Op]) -> None:
+    """Run each server's operation `count` times, alternating request by request.
+
+    Interleaving per request (ABBA order) means a slow moment of the machine
+    hits both servers alike; each server's total is its own service time only.
+    """
+    order = list(ops)
+    totals = dict.fromkeys(ops, 0.0)
+    for i in range(count):
+        for server in order if i % 2 == 0 else reversed(order):
+            start = time.perf_counter()
+            await ops[server]()
+            took = time.perf_counter() - start
+            series[server].samples.append(took)
+            totals[server] += took
+    for server, total in totals.items():
+        series[server].round_totals.append((count, total))
 
 
 async def full_listing(client: Client) -> int:
@@ -120,41 +134,29 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Series]]:
                     client = Client(params, mode=args.mode, cache=None)
                     clients[server_name, root_name] = (await stack.enter_async_context(client), prefix)
 
-            def series(scenario: str, server: str) -> Series:
-                return results.setdefault(scenario, {}).setdefault(server, Series())
+            def series(scenario: str) -> dict[str, Series]:
+                return results.setdefault(scenario, {"minimal": Series(), "mcp-resources": Series()})
 
+            def each(root: str, make_op: Callable[[Client, str], Op]) -> dict[str, Op]:
+                return {server: make_op(*clients[server, root]) for server in ("minimal", "mcp-resources")}
+
+            for server in ("minimal", "mcp-resources"):
+                assert await full_listing(clients[server, "tree1k"][0]) == 1000
             for round_no in range(args.rounds):
-                for server in (
-                    ("minimal", "mcp-resources") if round_no % 2 == 0 else ("mcp-resources", "minimal")
+                kib = each("small", lambda c, p: functools.partial(c.read_resource, p + "kib.txt"))
+                await paired(series("read 1 KiB"), args.reads, kib)
+                mib = each("small", lambda c, p: functools.partial(c.read_resource, p + "mib.txt"))
+                await paired(series("read 1 MiB"), args.big_reads, mib)
+                listing = each("tree1k", lambda c, p: functools.partial(full_listing, c))
+                await paired(series("full listing, 1,000 files"), args.listings, listing)
+                for root_name, label in (
+                    ("tree1k", "1,000"),
+                    ("tree100k", "100,000"),
+                    ("flat100k", "100,000 flat"),
                 ):
-                    small, p = clients[server, "small"]
-                    await timed(
-                        series("read 1 KiB", server),
-                        args.reads,
-                        lambda c=small, p=p: c.read_resource(p + "kib.txt"),
-                    )
-                    await timed(
-                        series("read 1 MiB", server),
-                        args.big_reads,
-                        lambda c=small, p=p: c.read_resource(p + "mib.txt"),
-                    )
-                    tree, _ = clients[server, "tree1k"]
-                    assert await full_listing(tree) == 1000
-                    await timed(
-                        series("full listing, 1,000 files", server),
-                        args.listings,
-                        lambda c=tree: full_listing(c),
-                    )
-                    for root_name, label in (
-                        ("tree1k", "1,000"),
-                        ("tree100k", "100,000"),
-                        ("flat100k", "100,000 flat"),
-                    ):
-                        if (server, root_name) in clients:
-                            c, _ = clients[server, root_name]
-                            await timed(
-                                series(f"first page, {label} files", server), args.pages, c.list_resources
-                            )
+                    if ("minimal", root_name) in clients:
+                        first = each(root_name, lambda c, p: c.list_resources)
+                        await paired(series(f"first page, {label} files"), args.pages, first)
                 print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
         return results
     finally:
@@ -164,7 +166,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Series]]:
 def report(results: dict[str, dict[str, Series]], args: argparse.Namespace) -> str:
     lines = [
         f"- date: {time.strftime('%Y-%m-%d')}; Python {platform.python_version()}; mcp {version('mcp')}; "
-        f"{os.cpu_count()} CPUs; client mode `{args.mode}`; {args.rounds} rounds, alternating servers",
+        f"{os.cpu_count()} CPUs; client mode `{args.mode}`; {args.rounds} rounds, requests alternating between the servers",
         "",
         "| scenario | server | ops/s (median of rounds) | p50 ms | p99 ms |",
         "|---|---|---:|---:|---:|",
