@@ -156,13 +156,13 @@ class _Loader:
             with _stdout_to_stderr():
                 plugin = load()
             manager.register(plugin, name=name)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() must not end the server
             self._fail(name, source, _describe(exc))
             return
         try:
             manager.check_pending()
             info, providers, notifiers = self._run_registration_hooks(name, source)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             manager.unregister(name=name)
             self._fail(name, source, _describe(exc))
             return

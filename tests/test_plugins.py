@@ -79,6 +79,13 @@ def test_a_broken_plugin_is_recorded_and_the_rest_load(tmp_path: Path) -> None:
     assert {"filesystem", "fine"} <= set(plugins.provider_types)
 
 
+def test_a_plugin_calling_sys_exit_is_a_recorded_failure(tmp_path: Path) -> None:
+    write_plugin(tmp_path, "quitter", "import sys\nsys.exit(3)\n")
+    plugins = load_plugins([tmp_path], entry_points=False)
+    assert [(f.name, f.error) for f in plugins.failures] == [("quitter", "SystemExit: 3")]
+    assert "filesystem" in plugins.provider_types
+
+
 def test_a_hook_that_raises_is_a_recorded_failure(tmp_path: Path) -> None:
     write_plugin(
         tmp_path,
