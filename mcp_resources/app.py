@@ -19,20 +19,26 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import anyio
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
 
 from mcp_resources.components import (
     BlobContent,
+    ChangeEvent,
     Completion,
     Contents,
     Notifier,
+    Publish,
     Resource,
     ResourcePage,
     ResourceProvider,
     ResourceTemplate,
+    ResourceUpdated,
     TextContent,
 )
 from mcp_resources.config import ServerSettings
 from mcp_resources.errors import ClientError, ConfigError, InternalError, InvalidRequest, ResourceNotFound
+from mcp_resources.watchers import START_TIMEOUT_S, Runner, WatcherState, supervise
 
 __all__ = ["PROVIDER_META", "UNTRUSTED_META", "App"]
 
@@ -64,6 +70,8 @@ class App:
         # Longest prefix first, so routing never depends on config order.
         self._routes = sorted(self.providers, key=lambda p: len(p.prefix), reverse=True)
         self._started: list[ResourceProvider[Any]] = []
+        self.watchers: dict[str, WatcherState] = {}
+        """State of every supervised watcher, by config key (`providers.docs`)."""
 
     # --- life cycle -----------------------------------------------------------
 
@@ -99,6 +107,56 @@ class App:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    # --- change notifications -----------------------------------------------------
+
+    @property
+    def watching(self) -> bool:
+        """Whether any provider or notifier can publish change events."""
+        return bool(self.notifiers) or any(p.watches for p in self.providers)
+
+    async def run_watchers(
+        self, publish: Publish, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
+    ) -> None:
+        """Supervise every watcher until cancelled; started once they all are (or 10 s passed)."""
+        runs: list[tuple[str, Runner, Publish]] = [
+            (f"providers.{p.name}", p.watch, self._own_events(p, publish))
+            for p in self.providers
+            if p.watches
+        ]
+        runs += [(f"notifiers.{n.name}", n.run, publish) for n in self.notifiers]
+        async with anyio.create_task_group() as tg:
+            readies = []
+            for name, run, scoped in runs:
+                state = self.watchers[name] = WatcherState(name)
+                readies.append(ready := anyio.Event())
+                tg.start_soon(supervise, state, run, scoped, ready)
+            with anyio.move_on_after(START_TIMEOUT_S) as waited:
+                for ready in readies:
+                    await ready.wait()
+            if waited.cancelled_caught:
+                late = [name for name, state in self.watchers.items() if not state.running]
+                log.warning("watchers not started after %ss: %s", START_TIMEOUT_S, ", ".join(late))
+            task_status.started()
+
+    @staticmethod
+    def _own_events(provider: ResourceProvider[Any], publish: Publish) -> Publish:
+        """A publish that only lets a provider announce changes of its own URIs."""
+
+        async def publish_own(event: ChangeEvent) -> None:
+            if isinstance(event, ResourceUpdated) and not event.uri.startswith(provider.prefix):
+                log.warning("provider %r published a URI it does not own: %r", provider.name, event.uri)
+                return
+            await publish(event)
+
+        return publish_own
+
+    async def check_subscription(self, uri: str) -> str:
+        """Validate a subscription to `uri` as a read; return the URI its events carry."""
+        provider = self.provider_for(uri)
+        if not provider.watches and not self.notifiers:
+            raise InvalidRequest("This resource's provider sends no change notifications", uri=uri)
+        return await self._guarded(provider, provider.check(uri), "subscription check", uri=uri)
 
     # --- routing --------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
@@ -226,10 +228,29 @@ class ResourceProvider(ABC, Generic[ProviderConfigT]):
         """
         return Completion()
 
-    async def watch(self, publish: Publish) -> None:
+    async def check(self, uri: str) -> str:
+        """Raise as `read(uri)` would if `uri` cannot be read; return its canonical URI.
+
+        Used to validate subscriptions. The canonical URI is the one `watch()`
+        publishes events under (no window parameters, one spelling). The default
+        reads the resource and returns `uri`; override it with something cheaper.
+        """
+        await self.read(uri)
+        return uri
+
+    @property
+    def watches(self) -> bool:
+        """Whether `watch()` publishes events; subscriptions to a provider that does not are refused."""
+        return type(self).watch is not ResourceProvider.watch
+
+    async def watch(self, publish: Publish, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED) -> None:
         """Run until cancelled, publishing change events for this provider's URIs.
 
-        The default does nothing: such a provider sends no notifications.
+        Call `task_status.started()` once changes are being observed: the server
+        answers its first request only after every watcher has started (or
+        failed), so a client never misses a change made right after connecting.
+        If this raises, the App logs it and calls it again after a backoff.
+        The default publishes nothing: such a provider accepts no subscriptions.
         """
 
     async def aclose(self) -> None:
@@ -247,8 +268,12 @@ class Notifier(ABC, Generic[NotifierConfigT]):
         self.config = config
 
     @abstractmethod
-    async def run(self, publish: Publish) -> None:
-        """Run until cancelled, publishing change events."""
+    async def run(self, publish: Publish, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED) -> None:
+        """Run until cancelled, publishing change events.
+
+        Call `task_status.started()` once running. If this raises, the App logs
+        it and calls it again after a backoff.
+        """
 
     async def aclose(self) -> None:
         """Release what `run()` acquired."""

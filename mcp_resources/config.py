@@ -94,6 +94,8 @@ class ServerSettings(_Strict):
     """Resources per `resources/list` page."""
     request_timeout: float = Field(30.0, gt=0, le=3600)
     """Seconds a provider may spend on one request before the client gets an error."""
+    max_subscriptions: int = Field(4096, ge=1, le=1_000_000)
+    """Resource subscriptions one connection may hold (one listen stream, for 2026-07-28 clients)."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Level of the log written to stderr."""
 

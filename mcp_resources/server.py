@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import mcp_types as types
 from mcp import MCPError
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
 from pydantic import ValidationError
 
 from mcp_resources import __version__
 from mcp_resources.app import App
 from mcp_resources.components import BlobContent, Contents, Resource, ResourceTemplate
 from mcp_resources.errors import ClientError, InternalError
+from mcp_resources.notify import ChangeNotifier
 
-__all__ = ["build_server", "map_errors"]
+__all__ = ["ResourceServer", "Service", "build_server", "map_errors", "running"]
 
 log = logging.getLogger(__name__)
 _MAX_COMPLETIONS = 100
@@ -95,8 +100,33 @@ def _contents(item: Contents) -> dict[str, Any]:
     return wire
 
 
-def build_server(app: App) -> Server[Any]:
-    """A low-level MCP server serving `app` to both protocol eras."""
+class ResourceServer(Server[Any]):
+    """A low-level `Server` whose handshake-era capabilities are honest.
+
+    The SDK derives `listChanged` only from the options passed to `run()`;
+    Streamable HTTP and in-memory clients call `create_initialization_options()`
+    with none, so the flag is baked in here: true exactly when changes are delivered.
+    """
+
+    def __init__(self, name: str, *, delivers_changes: bool, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.delivers_changes = delivers_changes
+
+    def create_initialization_options(
+        self, notification_options: NotificationOptions | None = None, *args: Any, **kwargs: Any
+    ) -> InitializationOptions:
+        """The SDK's options, with `resources.listChanged` set when changes are delivered."""
+        options = notification_options or NotificationOptions(resources_changed=self.delivers_changes)
+        return super().create_initialization_options(options, *args, **kwargs)
+
+
+def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceServer:
+    """A low-level MCP server serving `app` to both protocol eras.
+
+    With a `notifier` (and something in the App that can publish), clients can
+    subscribe (`resources/subscribe`, `subscriptions/listen`) and capabilities
+    say so; without, they say `subscribe: false, listChanged: false`.
+    """
 
     async def list_resources(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
@@ -129,8 +159,12 @@ def build_server(app: App) -> Server[Any]:
             completion["total"] = found.total
         return {"completion": completion, "resultType": "complete"}
 
-    server: Server[Any] = Server(
-        app.settings.name, version=__version__, instructions=app.settings.instructions
+    delivers = notifier is not None and app.watching
+    server = ResourceServer(
+        app.settings.name,
+        version=__version__,
+        instructions=app.settings.instructions,
+        delivers_changes=delivers,
     )
     # Registered by method (not Server(on_...=)) so handlers may return wire dicts;
     # capabilities still follow the registered methods.
@@ -138,5 +172,44 @@ def build_server(app: App) -> Server[Any]:
     server.add_request_handler("resources/templates/list", types.PaginatedRequestParams, list_templates)
     server.add_request_handler("resources/read", types.ReadResourceRequestParams, read_resource)
     server.add_request_handler("completion/complete", types.CompleteRequestParams, complete)
+    if delivers and notifier is not None:
+        server.add_request_handler("resources/subscribe", types.SubscribeRequestParams, notifier.on_subscribe)
+        server.add_request_handler(
+            "resources/unsubscribe", types.UnsubscribeRequestParams, notifier.on_unsubscribe
+        )
+        server.add_request_handler(
+            "subscriptions/listen", types.SubscriptionsListenRequestParams, notifier.listen
+        )
+        server.add_notification_handler(
+            "notifications/initialized", types.NotificationParams, notifier.on_initialized
+        )
     server.middleware.append(map_errors)
     return server
+
+
+@dataclass(frozen=True)
+class Service:
+    """A started App, its change notifier and the server delivering both."""
+
+    app: App
+    server: ResourceServer
+    notifier: ChangeNotifier
+
+
+@asynccontextmanager
+async def running(app: App) -> AsyncIterator[Service]:
+    """Start `app` and its watchers; yield a server that delivers their changes.
+
+    Entered before the first client message is read: watchers are in place by
+    then, so no change made after connecting goes unannounced.
+    """
+    notifier = ChangeNotifier(app, max_subscriptions=app.settings.max_subscriptions)
+    server = build_server(app, notifier)
+    async with app, anyio.create_task_group() as tg:
+        if app.watching:
+            await tg.start(app.run_watchers, notifier.publish)
+        try:
+            yield Service(app, server, notifier)
+        finally:
+            notifier.close()
+            tg.cancel_scope.cancel()

@@ -9,8 +9,10 @@ Use them directly, or enable the fixtures with
                 result = await client.read_resource("hi://world")
 
 `connect(app, mode="legacy")` speaks the handshake era (2025-11-25, what
-Claude Desktop uses); the default negotiates 2026-07-28. `stdio_server_params`
-spawns the real `mcp-resources serve` for end-to-end tests.
+Claude Desktop uses); the default negotiates 2026-07-28. For change
+notifications, `serve_toml` also starts the watchers, and `Notifications`
+collects what a client receives and waits for one with a deadline.
+`stdio_server_params` spawns the real `mcp-resources serve` for end-to-end tests.
 """
 
 from __future__ import annotations
@@ -22,14 +24,25 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
+import anyio
+import mcp_types as types
 import pytest
 from mcp import Client, StdioServerParameters
 
 from mcp_resources.app import App
-from mcp_resources.server import build_server
+from mcp_resources.server import Service, build_server, running
 from mcp_resources.startup import Assembly, load
 
-__all__ = ["app_from_toml", "assemble_toml", "connect", "mcp_config", "stdio_server_params", "write_config"]
+__all__ = [
+    "Notifications",
+    "app_from_toml",
+    "assemble_toml",
+    "connect",
+    "mcp_config",
+    "serve_toml",
+    "stdio_server_params",
+    "write_config",
+]
 
 
 def write_config(toml: str, folder: Path, name: str = "mcp-resources.toml") -> Path:
@@ -57,10 +70,77 @@ async def app_from_toml(toml: str, folder: Path, *, entry_points: bool = False) 
 
 
 @asynccontextmanager
-async def connect(app: App, *, mode: Literal["auto", "legacy"] = "auto") -> AsyncIterator[Client]:
-    """The SDK's `Client` connected in-process to a server for `app`."""
-    async with Client(build_server(app), mode=mode, cache=None) as client:
+async def serve_toml(toml: str, folder: Path, *, entry_points: bool = False) -> AsyncIterator[Service]:
+    """A started App with its watchers running, and the server delivering their changes."""
+    app = assemble_toml(toml, folder, entry_points=entry_points).app
+    async with running(app) as service:
+        yield service
+
+
+@asynccontextmanager
+async def connect(
+    target: App | Service,
+    *,
+    mode: Literal["auto", "legacy"] = "auto",
+    message_handler: Notifications | None = None,
+) -> AsyncIterator[Client]:
+    """The SDK's `Client` connected in-process to `target`.
+
+    An `App` gets a server without change notifications; a `Service` (from
+    `serve_toml`) gets the one that delivers them.
+    """
+    server = target.server if isinstance(target, Service) else build_server(target)
+    async with Client(server, mode=mode, cache=None, message_handler=message_handler) as client:
         yield client
+
+
+class Notifications:
+    """Collects the notifications a `Client` receives (pass as `message_handler=`)."""
+
+    def __init__(self) -> None:
+        self.received: list[object] = []
+        self._arrived = anyio.Event()
+
+    async def __call__(self, message: object) -> None:
+        """The `message_handler` interface."""
+        if isinstance(message, Exception):
+            raise message
+        self.received.append(message)
+        self._arrived.set()
+
+    def updated(self, uri: str | None = None) -> list[str]:
+        """URIs of the `resources/updated` notifications so far (only `uri`, if given)."""
+        return [
+            m.params.uri
+            for m in self.received
+            if isinstance(m, types.ResourceUpdatedNotification) and uri in (None, m.params.uri)
+        ]
+
+    def list_changes(self) -> int:
+        """How many `resources/list_changed` notifications arrived so far."""
+        return sum(isinstance(m, types.ResourceListChangedNotification) for m in self.received)
+
+    async def wait_for(self, match: Callable[[object], bool], within: float = 10.0) -> object:
+        """The first notification (received or yet to come) that `match`es, within `within` seconds."""
+        with anyio.fail_after(within):
+            index = 0
+            while True:
+                for message in self.received[index:]:
+                    if match(message):
+                        return message
+                index = len(self.received)
+                self._arrived = anyio.Event()
+                await self._arrived.wait()
+
+    async def wait_updated(self, uri: str, within: float = 10.0) -> None:
+        """Wait for `resources/updated` about `uri`."""
+        await self.wait_for(
+            lambda m: isinstance(m, types.ResourceUpdatedNotification) and m.params.uri == uri, within
+        )
+
+    async def wait_list_changed(self, within: float = 10.0) -> None:
+        """Wait for `resources/list_changed`."""
+        await self.wait_for(lambda m: isinstance(m, types.ResourceListChangedNotification), within)
 
 
 def stdio_server_params(

@@ -15,7 +15,7 @@ import anyio
 from mcp.server.stdio import stdio_server
 
 from mcp_resources.app import App
-from mcp_resources.server import build_server
+from mcp_resources.server import running
 
 __all__ = ["serve_stdio"]
 
@@ -32,13 +32,13 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
 
 async def serve_stdio(app: App) -> None:
     """Serve `app` on this process's stdin/stdout until EOF or a signal."""
-    server = build_server(app)
-    async with app, anyio.create_task_group() as tg:
+    async with running(app) as service, anyio.create_task_group() as tg:
         # Everything loaded so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall a request for ~50 ms each.
         gc.collect()
         gc.freeze()
         tg.start_soon(_stop_on_signal, tg.cancel_scope)
+        server = service.server
         async with stdio_server() as (read_stream, write_stream):
             log.info("serving %d provider(s) over stdio", len(app.providers))
             await server.run(read_stream, write_stream, server.create_initialization_options())

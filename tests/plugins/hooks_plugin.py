@@ -110,6 +110,8 @@ class SlowProvider(ResourceProvider[SlowConfig]):
 class IntervalConfig(NotifierConfig):
     uri: str
     seconds: float = 1.0
+    crash_after: int = 0
+    """Raise after this many events (0: never), to exercise the App's restarts."""
 
 
 class IntervalNotifier(Notifier[IntervalConfig]):
@@ -118,10 +120,15 @@ class IntervalNotifier(Notifier[IntervalConfig]):
     type_name = "interval"
     config_model = IntervalConfig
 
-    async def run(self, publish: Publish) -> None:
+    async def run(self, publish: Publish, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        sent = 0
         while True:
             await anyio.sleep(self.config.seconds)
             await publish(ResourceUpdated(self.config.uri))
+            sent += 1
+            if sent == self.config.crash_after:
+                raise RuntimeError(f"interval notifier crashed on purpose after {sent} events")
 
 
 @hookimpl

@@ -35,6 +35,12 @@ class FilesystemConfig(ProviderConfig):
     """Largest read; a bigger file is served in windows of this size."""
     max_depth: int = Field(32, ge=1, le=256)
     """Files with more path components than this are not listed (they stay readable)."""
+    watch: bool = True
+    """Send change notifications (watches every visible folder with the OS's file events)."""
+    watch_step_ms: int = Field(5, ge=1, le=1000)
+    """A burst of changes is announced once no new change came for this long."""
+    watch_debounce_ms: int = Field(100, ge=1, le=60_000)
+    """During continuous change, announce what changed at least this often."""
 
     @field_validator("root")
     @classmethod

@@ -18,6 +18,8 @@ from typing import Any, ClassVar, TypeVar
 
 import anyio
 import anyio.to_thread
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
 from mcp.shared.uri_template import UriTemplate
 
 from mcp_resources.builtins.filesystem.config import FilesystemConfig
@@ -31,11 +33,13 @@ from mcp_resources.builtins.filesystem.reading import (
     read_file,
     read_folder,
 )
-from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
+from mcp_resources.builtins.filesystem.sandbox import Opened, Refused, Sandbox
 from mcp_resources.builtins.filesystem.walk import Entry, FolderCache, list_page, scan_folder
+from mcp_resources.builtins.filesystem.watch import FolderWatcher
 from mcp_resources.components import (
     Completion,
     Contents,
+    Publish,
     Resource,
     ResourcePage,
     ResourceProvider,
@@ -106,7 +110,8 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             raise RuntimeError(f"provider {self.name!r} is not started")
         return self._policy
 
-    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+    async def run_sync(self, func: Callable[..., T], *args: Any) -> T:
+        """Run blocking disk work in this provider's worker threads."""
         return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._limiter)
 
     # --- listing --------------------------------------------------------------
@@ -119,7 +124,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
                 after = parse_uri(self.prefix + cursor, self.prefix).parts
             except InvalidRequest:
                 raise InvalidRequest("Invalid cursor", cursor=cursor) from None
-        return await self._run(self._list_sync, after, limit)
+        return await self.run_sync(self._list_sync, after, limit)
 
     def _list_sync(self, after: tuple[str, ...] | None, limit: int) -> ResourcePage:
         page = list_page(
@@ -158,6 +163,32 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             return b"" if opened.is_dir else os.pread(opened.fd, SAMPLE_SIZE, 0)
         finally:
             os.close(opened.fd)
+
+    # --- change notifications ----------------------------------------------------
+
+    @property
+    def watches(self) -> bool:
+        """True unless `watch = false` in the config."""
+        return self.config.watch
+
+    async def watch(self, publish: Publish, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED) -> None:
+        """Publish changes under the root until cancelled (see `watch.py`)."""
+        await FolderWatcher(self).run(publish, task_status.started)
+
+    async def check(self, uri: str) -> str:
+        """Validate `uri` as a read would (without reading); return it without window parameters."""
+        path = parse_uri(uri, self.prefix, FILE_PARAMS)
+        if self.policy.name_reason(path.parts) is not None:
+            raise AccessDenied(uri)
+        return await self.run_sync(self._check_sync, path)
+
+    def _check_sync(self, path: ResourcePath) -> str:
+        opened = self._open(path)
+        try:
+            is_dir = opened.is_dir
+        finally:
+            os.close(opened.fd)
+        return build_uri(self.prefix, path.parts, folder=is_dir)
 
     # --- templates and completion ----------------------------------------------
 
@@ -200,7 +231,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             raise InvalidRequest("Unknown resource template", uri=template)
         if argument != "path":
             return Completion()
-        return await self._run(self._complete_sync, template, value)
+        return await self.run_sync(self._complete_sync, template, value)
 
     def _complete_sync(self, template: str, value: str) -> Completion:
         folder_text, _, stem = value.rpartition("/")
@@ -233,9 +264,10 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
                 return self._read_sync(path, nowait=True)
             except WouldBlock:
                 pass
-        return await self._run(self._read_sync, path, False)
+        return await self.run_sync(self._read_sync, path, False)
 
-    def _read_sync(self, path: ResourcePath, nowait: bool) -> list[Contents]:
+    def _open(self, path: ResourcePath) -> Opened:
+        """Open what `path` names, with every check a read makes; the caller closes it."""
         uri = path.uri
         try:
             opened = self.sandbox.open(path.parts)
@@ -247,6 +279,19 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             for parts in {path.parts, opened.parts}:  # the link and its target must both be visible
                 if self.policy.path_reason(parts, is_dir=opened.is_dir) is not None:
                     raise AccessDenied(uri)
+            if not opened.is_dir and path.trailing_slash:
+                raise InvalidRequest("Not a folder (remove the trailing '/')", uri=uri)
+            if not opened.is_dir and opened.stat.st_nlink > 1 and not self.config.allow_hardlinks:
+                raise AccessDenied(uri, "Access denied: files with several hard links are not served")
+        except BaseException:
+            os.close(opened.fd)
+            raise
+        return opened
+
+    def _read_sync(self, path: ResourcePath, nowait: bool) -> list[Contents]:
+        uri = path.uri
+        opened = self._open(path)
+        try:
 
             def link(query: Mapping[str, int]) -> str:
                 return build_uri(self.prefix, path.parts, folder=opened.is_dir, query=query)
@@ -258,10 +303,6 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
                 return read_folder(
                     entries, uri, path.query, functools.partial(self._entry_uri, path.parts), link
                 )
-            if path.trailing_slash:
-                raise InvalidRequest("Not a folder (remove the trailing '/')", uri=uri)
-            if opened.stat.st_nlink > 1 and not self.config.allow_hardlinks:
-                raise AccessDenied(uri, "Access denied: files with several hard links are not served")
             max_bytes = int(self.config.max_read_bytes)
             source = FileSource(opened.fd, opened.stat.st_size, nowait)
             ctype = self._types.get(

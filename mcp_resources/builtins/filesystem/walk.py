@@ -25,7 +25,7 @@ from mcp_resources.builtins.filesystem.policy import Policy
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
 from mcp_resources.uris import addressable
 
-__all__ = ["Entry", "FolderCache", "Page", "list_page", "scan_folder"]
+__all__ = ["Entry", "FolderCache", "Page", "list_page", "scan_folder", "visible_folders"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR, _FILE, _LINK = "dir", "file", "link"
@@ -255,6 +255,40 @@ class _Pager:
             yield from self.walk(child, (*folder, name), resume)
         finally:
             os.close(child)
+
+
+def visible_folders(
+    sandbox: Sandbox,
+    policy: Policy,
+    start: tuple[str, ...] = (),
+    *,
+    max_depth: int,
+    cache: FolderCache | None = None,
+) -> set[tuple[str, ...]]:
+    """`start` and every visible folder below it (what the watcher watches)."""
+    walker = _Walker(sandbox, policy, cache, allow_hardlinks=False)
+    found: set[tuple[str, ...]] = set()
+
+    def visit(fd: int, folder: tuple[str, ...]) -> None:
+        found.add(folder)
+        if len(folder) >= max_depth - 1:
+            return
+        for name, kind in walker.typed(fd):
+            path = (*folder, name)
+            if kind != _DIR or not walker.visible(path, kind):
+                continue
+            try:
+                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:
+                continue  # vanished, or replaced by a link, since the scan
+            try:
+                visit(child, path)
+            finally:
+                os.close(child)
+
+    with sandbox.directory(start) as fd:
+        visit(fd, start)
+    return found
 
 
 def list_page(
