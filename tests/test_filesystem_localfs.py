@@ -9,7 +9,7 @@ import pytest
 from conftest import fs_config
 
 from mcp_resources.builtins.filesystem.localfs import all_local
-from mcp_resources.builtins.filesystem.reading import FileSource, WouldBlock
+from mcp_resources.builtins.filesystem.source import FileSource, WouldBlock
 from mcp_resources.testing import app_from_toml
 
 MOUNTS = """\

@@ -20,21 +20,16 @@ import anyio
 import anyio.to_thread
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
-from mcp.shared.uri_template import UriTemplate
 
 from mcp_resources.builtins.filesystem.config import FilesystemConfig
 from mcp_resources.builtins.filesystem.localfs import LocalCheck
 from mcp_resources.builtins.filesystem.policy import SECRET_PATTERNS, Policy
-from mcp_resources.builtins.filesystem.reading import (
-    FILE_PARAMS,
-    FileSource,
-    WouldBlock,
-    iso_time,
-    read_file,
-    read_folder,
-)
+from mcp_resources.builtins.filesystem.reading import FILE_PARAMS, iso_time, read_file, read_folder
 from mcp_resources.builtins.filesystem.sandbox import Opened, Refused, Sandbox
-from mcp_resources.builtins.filesystem.walk import Entry, FolderCache, list_page, scan_folder
+from mcp_resources.builtins.filesystem.scan import FolderCache
+from mcp_resources.builtins.filesystem.source import FileSource, WouldBlock
+from mcp_resources.builtins.filesystem.templates import complete_path, make_templates
+from mcp_resources.builtins.filesystem.walk import Entry, list_page, scan_folder
 from mcp_resources.builtins.filesystem.watch import FolderWatcher
 from mcp_resources.components import (
     Completion,
@@ -47,13 +42,12 @@ from mcp_resources.components import (
 )
 from mcp_resources.errors import AccessDenied, InvalidRequest, ResourceNotFound
 from mcp_resources.sniff import SAMPLE_SIZE, TypeCache
-from mcp_resources.uris import ResourcePath, build_uri, check_name, parse_uri
+from mcp_resources.uris import ResourcePath, build_uri, parse_uri
 
 __all__ = ["FilesystemProvider"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_MAX_COMPLETIONS = 100
 
 
 class FilesystemProvider(ResourceProvider[FilesystemConfig]):
@@ -68,7 +62,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
         self._sandbox: Sandbox | None = None
         self._local: LocalCheck | None = None
         self._policy: Policy | None = None
-        self._templates = self._make_templates()
+        self._templates = make_templates(name, prefix, int(config.max_read_bytes))
         self._types = TypeCache()
         self._folders = FolderCache()
 
@@ -192,33 +186,6 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
 
     # --- templates and completion ----------------------------------------------
 
-    def _make_templates(self) -> list[ResourceTemplate]:
-        p, limit = self.prefix, self.config.max_read_bytes
-        templates = [
-            ResourceTemplate(
-                f"{p}{{+path}}",
-                f"{self.name}-path",
-                f"Files in {self.name}",
-                f"A file (text, or base64 for binary) or a folder listing (JSON) under {p}. "
-                f"Files over {limit} bytes come back in windows with a link to the next.",
-            ),
-            ResourceTemplate(
-                f"{p}{{+path}}{{?offset,length}}",
-                f"{self.name}-bytes",
-                f"Byte window of a file in {self.name}",
-                f"offset: first byte (from 0); length: bytes to read (at most {limit}).",
-            ),
-            ResourceTemplate(
-                f"{p}{{+path}}{{?line,count}}",
-                f"{self.name}-lines",
-                f"Line window of a text file in {self.name}",
-                "line: first line (from 1); count: number of lines.",
-            ),
-        ]
-        for template in templates:
-            UriTemplate.parse(template.uri_template)  # fail at start-up, not per request
-        return templates
-
     async def list_templates(self) -> Sequence[ResourceTemplate]:
         """Path, byte-window and line-window templates."""
         return self._templates
@@ -231,25 +198,7 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             raise InvalidRequest("Unknown resource template", uri=template)
         if argument != "path":
             return Completion()
-        return await self.run_sync(self._complete_sync, template, value)
-
-    def _complete_sync(self, template: str, value: str) -> Completion:
-        folder_text, _, stem = value.rpartition("/")
-        folder = tuple(folder_text.split("/")) if folder_text else ()
-        for name in folder:
-            check_name(name, template)
-        if self.policy.path_reason(folder, is_dir=True) is not None:
-            return Completion()
-        try:
-            entries = self._scan(folder)
-        except Refused:
-            return Completion()
-        values = [
-            "/".join((*folder, e.name)) + ("/" if e.is_dir else "")
-            for e in entries
-            if e.name.startswith(stem)
-        ]
-        return Completion(values[:_MAX_COMPLETIONS], len(values), len(values) > _MAX_COMPLETIONS)
+        return await self.run_sync(complete_path, value, template, self.policy, self._scan)
 
     # --- reading --------------------------------------------------------------
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mcp_resources.builtins.filesystem.source import Buffer, FileSource, WouldBlock
 from mcp_resources.builtins.filesystem.walk import Entry
 from mcp_resources.components import BlobContent, Contents, TextContent
 from mcp_resources.errors import InvalidRequest
 from mcp_resources.sniff import ContentType, decode_text
 from mcp_resources.uris import parse_int
 
-__all__ = ["FILE_PARAMS", "META", "FileSource", "WouldBlock", "iso_time", "read_file", "read_folder"]
+__all__ = ["FILE_PARAMS", "META", "iso_time", "read_file", "read_folder"]
 
 FILE_PARAMS = ("offset", "length", "line", "count")
 META = "mcp-resources/"
@@ -31,12 +32,10 @@ DEFAULT_LINES = 500
 MAX_LINES = 100_000
 MAX_FOLDER_ENTRIES = 1000
 _CHUNK = 1 << 20
-# Work allowed on the event loop even when cached: more goes to the worker thread.
-_INLINE_READ_BYTES = 2 << 20
+# Lines counted on the event loop even when cached: deeper goes to the worker thread.
 _INLINE_SCAN_BYTES = 8 << 20
 
 LinkBuilder = Callable[[Mapping[str, int]], str]
-Buffer = bytes | bytearray
 """Builds this resource's URI with the given query parameters."""
 
 
@@ -44,53 +43,6 @@ Buffer = bytes | bytearray
 def iso_time(timestamp: float) -> str:
     """An ISO 8601 UTC timestamp, as MCP's `lastModified` expects."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
-
-
-class WouldBlock(Exception):
-    """The data is not in the page cache: do this read in a worker thread instead."""
-
-
-@dataclass(frozen=True, slots=True)
-class FileSource:
-    """An open regular file to read from; `nowait` reads only what is cached."""
-
-    fd: int
-    size: int
-    nowait: bool = False
-
-    def pread(self, length: int, offset: int) -> Buffer:
-        """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
-        if self.nowait and min(length, self.size - offset) > _INLINE_READ_BYTES:
-            raise WouldBlock
-        chunks: list[Buffer] = []
-        total = 0
-        while total < length:
-            want = min(length - total, 8 << 20)
-            chunk = (
-                self._pread_cached(want, offset + total)
-                if self.nowait
-                else os.pread(self.fd, want, offset + total)
-            )
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        # A window is usually one chunk: return it as is rather than copy it.
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-    def _pread_cached(self, want: int, offset: int) -> Buffer:
-        want = min(want, self.size - offset)  # the buffer is zero-filled: never bigger than needed
-        if want <= 0:
-            return b""
-        buffer = bytearray(want)
-        try:
-            got = os.preadv(self.fd, [buffer], offset, os.RWF_NOWAIT)
-        except OSError:  # EAGAIN: not cached; EOPNOTSUPP: the filesystem cannot tell
-            raise WouldBlock from None
-        if got < want and offset + got < self.size:
-            raise WouldBlock  # only part of it is cached
-        del buffer[got:]
-        return buffer  # bytes-like; decoding and base64 take it without a copy
 
 
 @dataclass(frozen=True, slots=True)
