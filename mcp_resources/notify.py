@@ -28,6 +28,7 @@ from mcp.server.session import ServerSession
 from mcp.server.subscriptions import (
     InMemorySubscriptionBus,
     ListenHandler,
+    ServerEvent,
 )
 from mcp.server.subscriptions import (
     PromptsListChanged as BusPromptsListChanged,
@@ -92,17 +93,22 @@ class ChangeNotifier:
             if isinstance(event, ResourceUpdated):
                 await self._resource_updated(event.uri)
             elif isinstance(event, ResourcesListChanged):
-                await self.bus.publish(BusResourcesListChanged())
+                await self._to_streams(BusResourcesListChanged())
                 await self._broadcast("send_resource_list_changed")
             elif isinstance(event, PromptsListChanged):
-                await self.bus.publish(BusPromptsListChanged())
+                await self._to_streams(BusPromptsListChanged())
                 await self._broadcast("send_prompt_list_changed")
         except Exception:
             log.exception("delivering %r failed", event)
 
+    async def _to_streams(self, event: ServerEvent) -> None:
+        # The bus yields to the event loop on every publish; with no stream open, skip it.
+        if self._streams:
+            await self.bus.publish(event)
+
     async def _resource_updated(self, uri: str) -> None:
         for spelling in (uri, *self._aliases.get(uri, ())):
-            await self.bus.publish(BusResourceUpdated(uri=spelling))
+            await self._to_streams(BusResourceUpdated(uri=spelling))
         for connection in list(self._connections.values()):
             for spelling in list(connection.by_canonical.get(uri, ())):
                 await self._send(connection, "send_resource_updated", spelling)

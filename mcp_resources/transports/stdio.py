@@ -10,12 +10,14 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+from typing import cast
 
 import anyio
 from mcp.server.stdio import stdio_server
 
 from mcp_resources.app import App
 from mcp_resources.server import running
+from mcp_resources.transports.stdout import claimed_stdout
 
 __all__ = ["serve_stdio"]
 
@@ -39,7 +41,13 @@ async def serve_stdio(app: App) -> None:
         gc.freeze()
         tg.start_soon(_stop_on_signal, tg.cancel_scope)
         server = service.server
-        async with stdio_server() as (read_stream, write_stream):
+        async with (
+            claimed_stdout() as stdout,
+            stdio_server(stdout=cast("anyio.AsyncFile[str]", stdout)) as (
+                read_stream,
+                write_stream,
+            ),
+        ):
             log.info("serving %d provider(s) over stdio", len(app.providers))
             await server.run(read_stream, write_stream, server.create_initialization_options())
         log.info("client closed the connection, shutting down")

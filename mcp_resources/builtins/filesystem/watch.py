@@ -21,7 +21,6 @@ import logging
 import math
 import os
 import stat
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 from watchfiles import Change
 from watchfiles._rust_notify import RustNotify
 
+from mcp_resources.builtins.filesystem.doorbell import Stopper, open_doorbell
 from mcp_resources.builtins.filesystem.sandbox import Refused
 from mcp_resources.builtins.filesystem.walk import visible_folders
 from mcp_resources.components import ChangeEvent, Publish, ResourcesListChanged, ResourceUpdated
@@ -46,7 +46,9 @@ __all__ = ["FolderWatcher"]
 
 log = logging.getLogger(__name__)
 Batch = set[tuple[int, str]]
-_TIMEOUT_MS = 5000  # how often an idle watcher thread checks that it should stop
+_IDLE_CHECK_S = 1.0  # how often an idle watcher thread checks that it should stop
+_POLL_MS = 1000  # the same, when polling without a doorbell
+_BUSY_MS = 100  # polling after the doorbell rang, if watchfiles had nothing new
 
 
 @dataclass
@@ -90,9 +92,9 @@ class FolderWatcher:
         self,
         tg: TaskGroup,
         send: MemoryObjectSendStream[Batch],
-        stop: threading.Event,
+        stop: Stopper,
         new: set[tuple[str, ...]],
-    ) -> threading.Event:
+    ) -> Stopper:
         """Watch the current folders with a new watcher, then stop the old one.
 
         A folder created inside a new folder before the new watcher was in
@@ -121,9 +123,9 @@ class FolderWatcher:
         provider = self.provider
         return visible_folders(provider.sandbox, provider.policy, start, max_depth=provider.config.max_depth)
 
-    async def _start_generation(self, tg: TaskGroup, send: MemoryObjectSendStream[Batch]) -> threading.Event:
+    async def _start_generation(self, tg: TaskGroup, send: MemoryObjectSendStream[Batch]) -> Stopper:
         """Start a watcher over the current folders; return what stops it."""
-        stop = threading.Event()
+        stop = Stopper()
         paths = [self._path(parts) for parts in sorted(self.folders)]
         await tg.start(self._generation, paths, stop, send)
         return stop
@@ -134,7 +136,7 @@ class FolderWatcher:
     async def _generation(
         self,
         paths: list[str],
-        stop: threading.Event,
+        stop: Stopper,
         send: MemoryObjectSendStream[Batch],
         *,
         task_status: TaskStatus[None],
@@ -164,55 +166,60 @@ class FolderWatcher:
 
     def _interpret(self, batch: Batch) -> _Interpretation:
         provider, seen = self.provider, _Interpretation()
-        prefix, root = provider.prefix, self.root + "/"
+        root = self.root + "/"
+        by_folder: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        for change, path in batch:
+            parts = tuple(path[len(root) :].split("/")) if path.startswith(root) else ()
+            # Only changes inside watched (so visible) folders, to names a URI can carry.
+            if parts and parts[:-1] in self.folders and all(addressable(name) for name in parts):
+                by_folder.setdefault(parts[:-1], []).append((change, parts[-1]))
         updated: set[str] = set()
         listing_changed = False
-        for change, path in batch:
-            if not path.startswith(root):
-                continue
-            parts = tuple(path[len(root) :].split("/"))
-            if not all(addressable(name) for name in parts):
-                continue
-            if parts[-1] == ".gitignore" and provider.config.gitignore:
-                seen.rescan = listing_changed = True  # what is visible may have changed
-                continue
-            kind = self._kind(parts, change)
-            if kind is None:
-                continue
-            parent = build_uri(prefix, parts[:-1], folder=True)
-            if kind == "folder":
-                if change == Change.deleted:
-                    seen.removed.update(f for f in self.folders if f[: len(parts)] == parts)
-                elif change == Change.added:
-                    seen.added |= self._scan_if_present(parts)
-                else:
-                    continue  # a folder's own metadata: its entries report themselves
-                listing_changed = True
-                updated.add(parent)
-                continue
-            listing_changed = listing_changed or change != Change.modified
-            updated.update((build_uri(prefix, parts), parent))
+        for folder, changes in by_folder.items():
+            kinds = self._kinds(folder, changes)
+            folder_uri = build_uri(provider.prefix, folder, folder=True)
+            for (change, name), kind in zip(changes, kinds, strict=True):
+                parts = (*folder, name)
+                if name == ".gitignore" and provider.config.gitignore:
+                    seen.rescan = listing_changed = True  # what is visible may have changed
+                elif kind == "folder" and change != Change.modified:  # a folder's own mtime says nothing
+                    if change == Change.deleted:
+                        seen.removed.update(f for f in self.folders if f[: len(parts)] == parts)
+                    else:
+                        seen.added |= self._scan_if_present(parts)
+                    listing_changed = True
+                    updated.add(folder_uri)
+                elif kind == "file":
+                    listing_changed = listing_changed or change != Change.modified
+                    updated.update((build_uri(provider.prefix, parts), folder_uri))
         # The listing change first: a client that sees a later update has seen it.
         seen.events = [ResourcesListChanged()] if listing_changed else []
         seen.events += [ResourceUpdated(uri) for uri in sorted(updated)]
         return seen
 
-    def _kind(self, parts: tuple[str, ...], change: int) -> str | None:
-        """'file' or 'folder' if a client may see `parts`, else `None` (no event)."""
+    def _kinds(self, folder: tuple[str, ...], changes: list[tuple[int, str]]) -> list[str | None]:
+        """For each change in `folder`: 'file' or 'folder' if a client may see it, else `None`."""
+        try:
+            with self.provider.sandbox.directory(folder) as fd:  # refuses a path through a symlink
+                return [self._kind(fd, (*folder, name), change) for change, name in changes]
+        except Refused:  # the folder itself is gone: only deletions can still mean something
+            return [self._kind(-1, (*folder, name), Change.deleted) for _, name in changes]
+
+    def _kind(self, folder_fd: int, parts: tuple[str, ...], change: int) -> str | None:
         provider = self.provider
         if change == Change.deleted:
             if parts in self.folders:
                 return "folder"
-            return "file" if provider.policy.path_reason(parts, is_dir=False) is None else None
+            return "file" if provider.policy.file_reason(parts) is None else None
         try:
-            st = provider.sandbox.lstat(parts)  # refuses a path through a symlink
-        except Refused:
-            return None  # gone again, or reached through a link
+            st = os.stat(parts[-1], dir_fd=folder_fd, follow_symlinks=False)
+        except OSError:
+            return None  # gone again
         if stat.S_ISDIR(st.st_mode):
-            return "folder" if provider.policy.path_reason(parts, is_dir=True) is None else None
+            return "folder" if provider.policy.dir_reason(parts) is None else None
         if stat.S_ISLNK(st.st_mode) and provider.config.follow_symlinks:
             return "file" if _visible_link(provider, parts) else None
-        if not stat.S_ISREG(st.st_mode) or provider.policy.path_reason(parts, is_dir=False) is not None:
+        if not stat.S_ISREG(st.st_mode) or provider.policy.file_reason(parts) is not None:
             return None
         return "file" if st.st_nlink == 1 or provider.config.allow_hardlinks else None
 
@@ -229,22 +236,38 @@ def _visible_link(provider: FilesystemProvider, parts: tuple[str, ...]) -> bool:
 
 def _watch_thread(
     paths: list[str],
-    stop: threading.Event,
+    stop: Stopper,
     step_ms: int,
     debounce_ms: int,
     deliver: Callable[[Batch], None],
     ready: Callable[[], None],
 ) -> None:
-    """One watcher generation: add the watches, then hand each batch to the event loop."""
-    watcher = _open_watcher(paths)
+    """One watcher generation: add the watches, then hand each batch to the event loop.
+
+    With a doorbell the thread sleeps until something changed and only then
+    polls watchfiles (every `step_ms`, for at most `_BUSY_MS` if the change
+    was already taken); without, it polls all the time. `stop` is checked at
+    least once a second either way.
+    """
+    try:
+        doorbell = open_doorbell(paths)
+        watcher = _open_watcher(paths)
+    except BaseException:
+        stop.close()
+        raise
     try:
         anyio.from_thread.run_sync(ready)
         while not stop.is_set():
-            batch: Any = watcher.watch(debounce_ms, step_ms, _TIMEOUT_MS, stop)
+            if doorbell is not None and not doorbell.wait(stop, _IDLE_CHECK_S):
+                continue
+            batch: Any = watcher.watch(debounce_ms, step_ms, _BUSY_MS if doorbell else _POLL_MS, None)
             if isinstance(batch, set) and batch:
                 anyio.from_thread.run_sync(deliver, batch)
     finally:
         watcher.close()
+        if doorbell is not None:
+            doorbell.close()
+        stop.close()
 
 
 def _open_watcher(paths: list[str]) -> RustNotify:
