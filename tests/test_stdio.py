@@ -12,8 +12,9 @@ from pathlib import Path
 
 import mcp_types as types
 import pytest
-from conftest import make_tree
+from conftest import TEST_PLUGINS, make_tree
 from mcp import Client, MCPError
+from mcp.client.stdio import stdio_client
 
 from mcp_resources.testing import stdio_server_params, write_config
 
@@ -173,3 +174,19 @@ def test_console_script_is_installed(config: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "provider docs: filesystem at docs://" in result.stdout
     assert os.access(script, os.X_OK)
+
+
+async def test_prints_and_child_processes_never_reach_the_protocol(tmp_path: Path) -> None:
+    config = write_config(
+        f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n'
+        '[providers.m]\ntype = "memory"\nprint_on_read = true\nitems = { a = "alpha" }\n',
+        tmp_path,
+    )
+    errors = tmp_path / "stderr.log"
+    with errors.open("w") as errlog:
+        transport = stdio_client(stdio_server_params(config), errlog=errlog)
+        async with Client(transport, mode="legacy") as client:
+            for _ in range(3):
+                assert (await client.read_resource("m://a")).contents[0].text == "alpha"
+    log = errors.read_text()
+    assert "a careless print while reading m://a" in log and "a child process writing to stdout" in log

@@ -8,6 +8,7 @@ types the App tests need: `memory` (static resources from config), `broken`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from mcp_resources.components import Resource
 
 class MemoryConfig(ProviderConfig):
     items: dict[str, str] = {}
+    print_on_read: bool = False
+    """print() on every read: stdout is the protocol, so this must end up on stderr."""
 
 
 class MemoryProvider(ResourceProvider[MemoryConfig]):
@@ -53,6 +56,9 @@ class MemoryProvider(ResourceProvider[MemoryConfig]):
 
     async def read(self, uri: str) -> Sequence[Contents]:
         name = uri[len(self.prefix) :]
+        if self.config.print_on_read:
+            print(f"a careless print while reading {uri}")
+            os.system("echo a child process writing to stdout")
         if name not in self.config.items:
             raise ResourceNotFound(uri)
         return [TextContent(uri, self.config.items[name], "text/plain")]
