@@ -58,7 +58,7 @@ class MemoryProvider(ResourceProvider[MemoryConfig]):
         name = uri[len(self.prefix) :]
         if self.config.print_on_read:
             print(f"a careless print while reading {uri}")
-            os.system("echo a child process writing to stdout")
+            os.system("echo a child process writing to stdout")  # noqa: ASYNC221 - deliberately careless
         if name not in self.config.items:
             raise ResourceNotFound(uri)
         return [TextContent(uri, self.config.items[name], "text/plain")]
