@@ -48,10 +48,13 @@ class Inbox:
     arrivals: dict[str, list[float]] = field(default_factory=dict)
     messages: int = 0
     changed: anyio.Event = field(default_factory=anyio.Event)
+    pending: set[str] = field(default_factory=set)
+    """URIs still waiting for an update (kept here so checking for the last one is O(1))."""
 
     async def __call__(self, message: object) -> None:
         if isinstance(message, types.ResourceUpdatedNotification):
             self.arrivals.setdefault(message.params.uri, []).append(time.perf_counter())
+            self.pending.discard(message.params.uri)
         if not isinstance(message, Exception):
             self.messages += 1
         self.changed.set()
@@ -151,16 +154,14 @@ async def burst(client: Client, inbox: Inbox, root: Path, prefix: str, files: in
     await anyio.sleep(0.3)
     before = {uri: len(inbox.arrivals.get(uri, ())) for uri in uris}
     messages = inbox.messages
+    inbox.pending = set(uris)
     written: dict[str, float] = {}
     for path, uri in zip(paths, uris, strict=True):
         path.write_text(f"burst {time.time()}\n")
         written[uri] = time.perf_counter()
     last_write = time.perf_counter()
 
-    def done() -> bool:
-        return all(len(inbox.arrivals.get(u, ())) > before[u] for u in uris)
-
-    await inbox.wait(done, last_write + 10)
+    await inbox.wait(lambda: not inbox.pending, last_write + 10)
     # An update counts only if it arrived after that file's write: the file's last change was told.
     lost = sum(1 for u in uris if not any(t >= written[u] for t in inbox.arrivals.get(u, ())[before[u] :]))
     delivered = max((inbox.arrivals[u][-1] for u in uris if inbox.arrivals.get(u)), default=last_write)
