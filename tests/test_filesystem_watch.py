@@ -12,7 +12,7 @@ import pytest
 from conftest import Tree, fs_config
 from watchfiles import Change
 
-from mcp_resources.builtins.filesystem.watch import FolderWatcher
+from mcp_resources.builtins.filesystem.watch import FolderWatcher, watch_error
 from mcp_resources.components import ResourcesListChanged, ResourceUpdated
 from mcp_resources.testing import app_from_toml
 
@@ -129,3 +129,13 @@ async def test_links_are_announced_only_when_followed_and_inside(
     for follow, expected in ((False, []), (True, followed)):
         watcher = await watcher_for(follow_symlinks=follow)
         assert watcher._interpret(batch).events == expected
+
+
+def test_the_os_watch_limit_gets_a_message_that_says_what_to_do() -> None:
+    raw = OSError('OS file watch limit reached. about ["/srv/x"] (Io(Os { code: 28 }) (os error 28))')
+    message = str(watch_error(raw, 9000))
+    assert (
+        "9000 folders" in message and "fs.inotify.max_user_watches" in message and "watch = false" in message
+    )
+    other = OSError("something else")
+    assert watch_error(other, 1) is other

@@ -272,9 +272,24 @@ def _watch_thread(
 
 def _open_watcher(paths: list[str]) -> RustNotify:
     # A folder can vanish between the scan and here; watch the ones still there.
-    for _ in range(3):
+    for attempt in range(4):
         try:
             return RustNotify(paths, False, False, 300, False, True)
         except FileNotFoundError:
+            if attempt == 3:
+                raise
             paths = [p for p in paths if os.path.isdir(p)]
-    return RustNotify(paths, False, False, 300, False, True)
+        except OSError as exc:
+            raise watch_error(exc, len(paths)) from exc
+    raise AssertionError("unreachable")
+
+
+def watch_error(exc: OSError, folders: int) -> OSError:
+    """A clear error for the OS's limit on watches (watchfiles reports it as a bare OSError)."""
+    text = str(exc)
+    if "os error 28" in text or "No space left on device" in text:
+        return OSError(
+            f"the OS limit on file watches was reached watching {folders} folders; raise "
+            "fs.inotify.max_user_watches (sysctl), exclude folders, or set watch = false"
+        )
+    return exc
