@@ -12,8 +12,9 @@ import pytest
 from conftest import Tree, fs_config
 from watchfiles import Change
 
-from mcp_resources.builtins.filesystem.watch import FolderWatcher, watch_error
+from mcp_resources.builtins.filesystem.watch import FolderWatcher
 from mcp_resources.components import ResourcesListChanged, ResourceUpdated
+from mcp_resources.folderwatch import watch_error
 from mcp_resources.testing import app_from_toml
 
 pytestmark = pytest.mark.anyio

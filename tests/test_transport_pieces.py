@@ -10,7 +10,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from mcp_resources.builtins.filesystem.doorbell import Stopper, open_doorbell
+from mcp_resources.doorbell import Stopper, open_doorbell
 from mcp_resources.transports.stdout import BatchedStdout
 
 pytestmark = pytest.mark.anyio

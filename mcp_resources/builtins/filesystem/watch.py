@@ -16,27 +16,26 @@ every subscribed file that changed is still told so, after its last change.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
-from anyio.abc import TaskGroup, TaskStatus
+from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectSendStream
 from watchfiles import Change
-from watchfiles._rust_notify import RustNotify
 
-from mcp_resources.builtins.filesystem.doorbell import Stopper, open_doorbell
 from mcp_resources.builtins.filesystem.sandbox import Refused
 from mcp_resources.builtins.filesystem.walk import visible_folders
 from mcp_resources.components import ChangeEvent, Publish, ResourcesListChanged, ResourceUpdated
+from mcp_resources.doorbell import Stopper
+from mcp_resources.folderwatch import Batch, watch_generation
 from mcp_resources.uris import addressable, build_uri
 
 if TYPE_CHECKING:
@@ -45,10 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["FolderWatcher"]
 
 log = logging.getLogger(__name__)
-Batch = set[tuple[int, str]]
-_IDLE_CHECK_S = 1.0  # how often an idle watcher thread checks that it should stop
-_POLL_MS = 1000  # the same, when polling without a doorbell
-_BUSY_MS = 100  # polling after the doorbell rang, if watchfiles had nothing new
 
 
 @dataclass
@@ -127,40 +122,14 @@ class FolderWatcher:
         """Start a watcher over the current folders; return what stops it."""
         stop = Stopper()
         paths = [self._path(parts) for parts in sorted(self.folders)]
-        await tg.start(self._generation, paths, stop, send)
+        config = self.provider.config
+        await tg.start(
+            watch_generation, paths, stop, send.send_nowait, config.watch_step_ms, config.watch_debounce_ms
+        )
         return stop
 
     def _path(self, parts: tuple[str, ...]) -> str:
         return "/".join((self.root, *parts)) if parts else self.root
-
-    async def _generation(
-        self,
-        paths: list[str],
-        stop: Stopper,
-        send: MemoryObjectSendStream[Batch],
-        *,
-        task_status: TaskStatus[None],
-    ) -> None:
-        """Run one watcher thread until `stop` is set; started once its watches exist."""
-        ready = anyio.Event()
-        config = self.provider.config
-        thread = functools.partial(
-            _watch_thread,
-            paths,
-            stop,
-            config.watch_step_ms,
-            config.watch_debounce_ms,
-            send.send_nowait,
-            ready.set,
-        )
-        try:
-            async with anyio.create_task_group() as tg:
-                # Abandoned on cancel: the thread sees `stop` within one step and exits.
-                tg.start_soon(functools.partial(anyio.to_thread.run_sync, thread, abandon_on_cancel=True))
-                await ready.wait()
-                task_status.started()
-        finally:
-            stop.set()
 
     # --- batch -> events (runs in the provider's worker thread) --------------------
 
@@ -232,64 +201,3 @@ def _visible_link(provider: FilesystemProvider, parts: tuple[str, ...]) -> bool:
         )
     except Refused:
         return False
-
-
-def _watch_thread(
-    paths: list[str],
-    stop: Stopper,
-    step_ms: int,
-    debounce_ms: int,
-    deliver: Callable[[Batch], None],
-    ready: Callable[[], None],
-) -> None:
-    """One watcher generation: add the watches, then hand each batch to the event loop.
-
-    With a doorbell the thread sleeps until something changed and only then
-    polls watchfiles (every `step_ms`, for at most `_BUSY_MS` if the change
-    was already taken); without, it polls all the time. `stop` is checked at
-    least once a second either way.
-    """
-    try:
-        doorbell = open_doorbell(paths)
-        watcher = _open_watcher(paths)
-    except BaseException:
-        stop.close()
-        raise
-    try:
-        anyio.from_thread.run_sync(ready)
-        while not stop.is_set():
-            if doorbell is not None and not doorbell.wait(stop, _IDLE_CHECK_S):
-                continue
-            batch: Any = watcher.watch(debounce_ms, step_ms, _BUSY_MS if doorbell else _POLL_MS, None)
-            if isinstance(batch, set) and batch:
-                anyio.from_thread.run_sync(deliver, batch)
-    finally:
-        watcher.close()
-        if doorbell is not None:
-            doorbell.close()
-        stop.close()
-
-
-def _open_watcher(paths: list[str]) -> RustNotify:
-    # A folder can vanish between the scan and here; watch the ones still there.
-    for attempt in range(4):
-        try:
-            return RustNotify(paths, False, False, 300, False, True)
-        except FileNotFoundError:
-            if attempt == 3:
-                raise
-            paths = [p for p in paths if os.path.isdir(p)]
-        except OSError as exc:
-            raise watch_error(exc, len(paths)) from exc
-    raise AssertionError("unreachable")
-
-
-def watch_error(exc: OSError, folders: int) -> OSError:
-    """A clear error for the OS's limit on watches (watchfiles reports it as a bare OSError)."""
-    text = str(exc)
-    if "os error 28" in text or "No space left on device" in text:
-        return OSError(
-            f"the OS limit on file watches was reached watching {folders} folders; raise "
-            "fs.inotify.max_user_watches (sysctl), exclude folders, or set watch = false"
-        )
-    return exc
