@@ -81,6 +81,11 @@ class App:
             try:
                 await provider.start()
             except Exception as exc:
+                with anyio.CancelScope(shield=True):
+                    try:
+                        await provider.aclose()  # release what it opened before failing
+                    except Exception:
+                        log.exception("closing %r after a failed start failed", provider.name)
                 await self.aclose()
                 detail = " ".join(str(exc).split()) or type(exc).__name__
                 where = f"{self.source}: " if self.source else ""

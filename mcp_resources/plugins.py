@@ -47,7 +47,10 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("filesystem", "mcp_resources.builtins.filesystem"),)
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("filesystem", "mcp_resources.builtins.filesystem"),
+    ("sqlite", "mcp_resources.builtins.sqlite"),
+)
 """(plugin name, module) of every built-in plugin, registered like third-party ones."""
 
 _TYPE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")

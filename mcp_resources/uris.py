@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
 from mcp_resources.errors import InvalidRequest
 
@@ -25,6 +25,7 @@ __all__ = [
     "addressable",
     "build_uri",
     "check_name",
+    "check_params",
     "parse_int",
     "parse_uri",
 ]
@@ -66,19 +67,20 @@ def check_name(name: str, uri: str) -> None:
         raise InvalidRequest("Invalid resource URI: NUL and control characters are not allowed", uri=uri)
 
 
-def parse_uri(uri: str, prefix: str, allowed_params: tuple[str, ...] = ()) -> ResourcePath:
+def parse_uri(uri: str, prefix: str, allowed_params: tuple[str, ...] | None = ()) -> ResourcePath:
     """Split `uri` (which starts with `prefix`) into checked components and query.
 
     Raises `InvalidRequest` naming the URI for anything outside the one
-    accepted form. Query parameters must be in `allowed_params`, each at most
-    once. Results are cached: parsing is a pure function of its arguments and
-    clients read the same URIs again and again.
+    accepted form. Query parameters must be in `allowed_params` (any name when
+    it is `None`; see `check_params`), each at most once. Results are cached:
+    parsing is a pure function of its arguments, and clients read the same URIs
+    again and again.
     """
     return _parse_cached(uri, prefix, allowed_params)
 
 
 @functools.lru_cache(maxsize=2048)
-def _parse_cached(uri: str, prefix: str, allowed_params: tuple[str, ...]) -> ResourcePath:
+def _parse_cached(uri: str, prefix: str, allowed_params: tuple[str, ...] | None) -> ResourcePath:
     if len(uri) > MAX_URI_LENGTH:
         raise InvalidRequest(f"Invalid resource URI: longer than {MAX_URI_LENGTH} characters", uri=uri[:200])
     if not uri.startswith(prefix):
@@ -107,26 +109,41 @@ def _parse_cached(uri: str, prefix: str, allowed_params: tuple[str, ...]) -> Res
     parts = tuple(path[:-1].split("/")) if trailing else tuple(path.split("/")) if path else ()
     for name in parts:
         check_name(name, uri)
-    return ResourcePath(
-        uri, parts, trailing, MappingProxyType(_parse_query(uri, raw_query, set(allowed_params)))
-    )
+    return ResourcePath(uri, parts, trailing, MappingProxyType(_parse_query(uri, raw_query, allowed_params)))
 
 
-def _parse_query(uri: str, raw_query: str, allowed: set[str]) -> dict[str, str]:
-    if not raw_query:
-        return {}
-    try:
-        pairs = parse_qsl(raw_query, keep_blank_values=True, strict_parsing=True, errors="strict")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest("Invalid resource URI: malformed query string", uri=uri) from None
-    query: dict[str, str] = {}
-    for key, value in pairs:
+def check_params(path: ResourcePath, allowed: Iterable[str]) -> None:
+    """Refuse query parameters outside `allowed` (for URIs parsed with `allowed_params=None`)."""
+    allowed = set(allowed)
+    for key in path.query:
         if key not in allowed:
             names = ", ".join(sorted(allowed)) or "none"
-            raise InvalidRequest(f"Unknown query parameter {key!r} (allowed: {names})", uri=uri, argument=key)
+            raise InvalidRequest(
+                f"Unknown query parameter {key!r} (allowed: {names})", uri=path.uri, argument=key
+            )
+
+
+def _parse_query(uri: str, raw_query: str, allowed: tuple[str, ...] | None) -> dict[str, str]:
+    # RFC 3986, as URI templates expand: "+" is a plus sign, only %20 is a space. Names
+    # are not decoded, so "%73ql=" cannot stand in for "sql=".
+    query: dict[str, str] = {}
+    if not raw_query:
+        return query
+    for pair in raw_query.split("&"):
+        key, _, raw_value = pair.partition("=")
+        if not key or _BAD_ESCAPE.search(raw_value):
+            raise InvalidRequest("Invalid resource URI: malformed query string", uri=uri)
+        try:
+            value = unquote_to_bytes(raw_value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidRequest(
+                f"Query parameter {key!r} is not valid UTF-8", uri=uri, argument=key
+            ) from None
         if key in query:
             raise InvalidRequest(f"Query parameter {key!r} given twice", uri=uri, argument=key)
         query[key] = value
+    if allowed is not None:
+        check_params(ResourcePath(uri, (), False, query), allowed)
     return query
 
 
@@ -153,4 +170,4 @@ def build_uri(
     path = "/".join(quote(p, safe="") for p in parts)
     if folder and parts:
         path += "/"
-    return prefix + path + (f"?{urlencode(query)}" if query else "")
+    return prefix + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")

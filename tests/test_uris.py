@@ -76,3 +76,15 @@ def test_build_uri_round_trips_awkward_names() -> None:
     parsed = parse_uri(uri, "docs://", ("offset",))
     assert parsed.parts == parts and parsed.query == {"offset": "3"}
     assert build_uri("docs://", ("d",), folder=True) == "docs://d/"
+
+
+def test_query_values_follow_rfc_3986() -> None:
+    # "+" stays a plus (URI templates encode spaces as %20), names are not decoded.
+    parsed = parse_uri("db://query?sql=SELECT%201+1%20AS%20two", "db://", None)
+    assert parsed.query == {"sql": "SELECT 1+1 AS two"}
+    assert parse_uri("db://q?%73ql=x", "db://", None).query == {"%73ql": "x"}
+    with pytest.raises(InvalidRequest, match="not valid UTF-8"):
+        parse_uri("db://q?sql=%FF", "db://", None)
+    assert build_uri("db://", ("query",), query={"sql": "SELECT a+b FROM t"}) == (
+        "db://query?sql=SELECT%20a%2Bb%20FROM%20t"
+    )

@@ -89,6 +89,12 @@ async def load_catalog(db: Database, config: SqliteConfig) -> Catalog:
         for _, name, _ in entries
         if name.lower() not in hidden and (allowed is None or name.lower() in allowed)
     }
+    # A view over a hidden table could never be read: leave it out (views over views included).
+    views = {name.lower(): sql or "" for kind, name, sql in entries if kind == "view"}
+    while unreadable := {
+        v for v in visible_names & views.keys() if _reads_only(views[v], visible_names) is False
+    }:
+        visible_names -= unreadable
     hidden_columns = frozenset(
         (t, c) for t, c in (entry.lower().split(".", 1) for entry in config.hidden_columns)
     )
@@ -133,11 +139,11 @@ async def _describe(
     return Table(name, kind, columns, primary_key, has_rowid, indexes, list(foreign_keys.values()))
 
 
-def _reads_only(sql: str, visible: set[str]) -> bool:
-    """Whether a view's definition reads visible tables only (else its SQL is not shown)."""
+def _reads_only(sql: str, visible: set[str]) -> bool | None:
+    """Whether a view's definition reads visible tables only; `None` if it cannot be parsed."""
     try:
         parsed = sqlglot.parse_one(sql, read="sqlite")
     except sqlglot.errors.SqlglotError:
-        return False
+        return None
     ctes = {cte.alias_or_name.lower() for cte in parsed.find_all(exp.CTE)}
     return all(t.name.lower() in visible or t.name.lower() in ctes for t in parsed.find_all(exp.Table))

@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ByteSize, ConfigDict, Field, field_validator, model_validator
 
+from mcp_resources.builtins.sqlite.guard import check_sql, placeholders
 from mcp_resources.components import ProviderConfig
 from mcp_resources.config import ConfigPath
+from mcp_resources.errors import InvalidRequest
 
 __all__ = ["ParamConfig", "QueryConfig", "SqliteConfig"]
 
@@ -38,6 +40,19 @@ class QueryConfig(BaseModel):
     """One SELECT statement; `:name` placeholders are bound from the URI, never interpolated."""
     description: str = ""
     params: dict[str, ParamConfig] = {}
+
+    @model_validator(mode="after")
+    def _read_only_and_complete(self) -> QueryConfig:
+        try:
+            parsed = check_sql(self.sql, "config")
+        except InvalidRequest as exc:
+            raise ValueError(f"sql: {exc.message}") from None
+        used, declared = placeholders(parsed), set(self.params)
+        if used - declared:
+            raise ValueError(f"sql uses :{', :'.join(sorted(used - declared))}; declare it under params")
+        if declared - used:
+            raise ValueError(f"params {', '.join(sorted(declared - used))} are not used by the sql")
+        return self
 
 
 class SqliteConfig(ProviderConfig):

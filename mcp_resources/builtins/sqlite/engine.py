@@ -121,6 +121,8 @@ class Database:
 
     def _factory(self, slot: _Slot) -> Callable[..., sqlite3.Connection]:
         def setup(connection: sqlite3.Connection) -> None:
+            # Fails here, at start-up, if the file is not a database.
+            connection.execute("SELECT 1 FROM sqlite_schema LIMIT 0").fetchall()
             connection.execute("PRAGMA query_only = 1")
             connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute(f"PRAGMA hard_heap_limit = {_HEAP_LIMIT}")
@@ -128,9 +130,6 @@ class Database:
                 connection.setlimit(limit, value)
             connection.set_authorizer(self.authorizer)
             connection.set_progress_handler(lambda: time.monotonic() > slot.deadline, _PROGRESS_STEPS)
-            connection.execute(
-                "SELECT 1 FROM sqlite_schema LIMIT 0"
-            ).fetchall()  # fails now if not a database
 
         def factory(*args: Any, **kwargs: Any) -> sqlite3.Connection:
             return _Guarded(*args, setup=setup, **kwargs)
