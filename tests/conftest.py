@@ -56,3 +56,57 @@ def _toml(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return str(value)
+
+
+SHOP_SCHEMA = """
+CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT, password TEXT);
+CREATE TABLE orders(id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id), total REAL, note BLOB);
+CREATE INDEX orders_customer ON orders(customer_id);
+CREATE TABLE secrets(k TEXT, v TEXT);
+CREATE TABLE pairs(a TEXT, b INTEGER, label TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE VIEW big_orders AS SELECT id, customer_id, total FROM orders WHERE total > 1000;
+CREATE VIEW leak AS SELECT k, v FROM secrets;
+"""
+
+
+def make_shop(path: Path, customers: int = 250, orders: int = 1000) -> Path:
+    """A real SQLite file (rollback journal) with tables, a WITHOUT ROWID table, views and a secret."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.executescript(SHOP_SCHEMA)
+        countries = ["FR", "DE", "US"]
+        db.executemany(
+            "INSERT INTO customers(name, country, password) VALUES (?, ?, ?)",
+            [(f"cust{i}", countries[i % 3], f"pw{i}") for i in range(customers)],
+        )
+        db.executemany(
+            "INSERT INTO orders(customer_id, total, note) VALUES (?, ?, ?)",
+            [(i % customers + 1, i * 1.5, bytes([i % 256]) * 10) for i in range(orders)],
+        )
+        db.executemany(
+            "INSERT INTO pairs VALUES (?, ?, ?)", [(c, n, f"{c}{n}") for c in "xyz" for n in range(5)]
+        )
+        db.execute("INSERT INTO secrets VALUES ('api', 's3cr3t')")
+    path.with_name(path.name + "-journal").unlink(missing_ok=True)
+    return path
+
+
+def sqlite_config(path: str = "shop.db", name: str = "shop", **options: object) -> str:
+    """A `[providers.NAME]` table of type sqlite (hiding `secrets` and `customers.password`)."""
+    lines = [
+        f"[providers.{name}]",
+        'type = "sqlite"',
+        f"path = {path!r}".replace("'", '"'),
+        'hidden_tables = ["secrets"]',
+        'hidden_columns = ["customers.password"]',
+    ]
+    lines += [f"{key} = {_toml(value)}" for key, value in options.items()]
+    lines += [
+        f"[providers.{name}.queries.by_country]",
+        'sql = "SELECT name FROM customers WHERE country = :country ORDER BY id LIMIT :n"',
+        'description = "Customers of a country"',
+        'params.country = { values = ["FR", "DE", "US"] }',
+        'params.n = { type = "integer", default = 5 }',
+    ]
+    return "\n".join(lines) + "\n"

@@ -40,9 +40,12 @@ MEMORY_TYPE = """
 
 def test_builtins_are_listed_as_data_and_registered_like_plugins() -> None:
     assert ("filesystem", "mcp_resources.builtins.filesystem") in BUILTIN_PLUGINS
+    assert ("sqlite", "mcp_resources.builtins.sqlite") in BUILTIN_PLUGINS
     plugins = load_plugins(entry_points=False)
-    [info] = plugins.plugins
-    assert (info.name, info.source, info.provider_types) == ("filesystem", "built-in", ["filesystem"])
+    assert [(info.name, info.source, info.provider_types) for info in plugins.plugins] == [
+        ("filesystem", "built-in", ["filesystem"]),
+        ("sqlite", "built-in", ["sqlite"]),
+    ]
 
 
 def test_importing_the_package_loads_no_plugin() -> None:
@@ -60,7 +63,8 @@ def test_each_load_gets_its_own_plugin_manager() -> None:
 
 def test_disable_blocks_a_builtin_before_import() -> None:
     plugins = load_plugins(disable=["filesystem"], entry_points=False)
-    assert plugins.plugins == [] and "filesystem" not in plugins.provider_types
+    assert [info.name for info in plugins.plugins] == ["sqlite"]
+    assert "filesystem" not in plugins.provider_types
 
 
 def test_disable_blocks_a_dir_plugin(tmp_path: Path) -> None:

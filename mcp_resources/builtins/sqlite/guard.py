@@ -99,7 +99,11 @@ def check_sql(sql: str, uri: str) -> exp.Expression:
         raise _reject(f"Exactly one statement is allowed, got {len(statements)}", uri)
     [root] = statements
     if not isinstance(root, _READ_ONLY_ROOTS):
-        raise _reject(f"Only SELECT queries are allowed, got {root.key.upper()}", uri)
+        # sqlglot files statements it does not model under generic keys (COMMAND, ALIAS); the
+        # statement's own first keyword is what the user will recognise.
+        keyword = sql.split(None, 1)[0].upper()
+        kind = root.key.upper() if keyword == "WITH" else keyword
+        raise _reject(f"Only SELECT queries are allowed, got {kind}", uri)
     for node in root.walk():
         if isinstance(node, _FORBIDDEN):
             raise _reject(f"{node.key.upper()} is not allowed in a read-only query", uri)
@@ -138,8 +142,12 @@ def user_authorizer(visibility: Callable[[], Visibility]) -> Authorizer:
             table = (arg1 or "").lower()
             if table in _TABLE_FUNCTIONS:
                 return sqlite3.SQLITE_OK
+            if db is None:
+                # A common table expression: it has no schema, and the tables it reads are
+                # authorized on their own.
+                return sqlite3.SQLITE_OK
             seen = visibility()
-            if db not in ("main", None) or table not in seen.tables:
+            if db != "main" or table not in seen.tables:
                 return sqlite3.SQLITE_DENY
             if (table, (arg2 or "").lower()) in seen.hidden_columns:
                 return sqlite3.SQLITE_IGNORE  # the column reads as NULL

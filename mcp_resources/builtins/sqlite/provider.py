@@ -231,7 +231,7 @@ class SqliteProvider(ResourceProvider[SqliteConfig]):
         """Table names, columns of the chosen table, formats, and declared query parameter values."""
         lowered = value.lower()
         if argument == "table":
-            candidates = [t.name for t in self.catalog.tables.values()]
+            candidates = sorted(t.name for t in self.catalog.tables.values())
         elif argument == "order":
             table = self.catalog.get(context.get("table", ""))
             candidates = [c.name for c in table.columns] if table else []
