@@ -137,7 +137,9 @@ async def ready(client: Client, inbox: Inbox, probe: Path, uri: str) -> None:
 async def single_file(client: Client, inbox: Inbox, path: Path, uri: str, samples: int) -> list[float]:
     latencies = []
     for i in range(samples):
-        await anyio.sleep(0.03)  # let the previous batch settle: each sample is one lone write
+        # A lone write: the file has been quiet for longer than the watcher's 100 ms pause
+        # between batches (folderwatch), which only paces sustained writing.
+        await anyio.sleep(0.15)
         count = len(inbox.arrivals.get(uri, ()))
         start = time.perf_counter()
         path.write_text(f"v{i}\n")

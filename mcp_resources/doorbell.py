@@ -56,6 +56,10 @@ class Stopper:
                 with contextlib.suppress(OSError):
                     os.write(self._write, b"!")
 
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, ending early once stopping is asked for."""
+        return self._flag.wait(seconds)
+
     def is_set(self) -> bool:
         """Whether stopping was asked for."""
         return self._flag.is_set()

@@ -6,9 +6,15 @@ of `(Change, path)` to the event loop. A provider whose folders change starts
 a new generation before stopping the old one, so nothing goes unobserved.
 
 watchfiles hands a batch over once no new change came for `step_ms`, or
-after `debounce_ms` of continuous change. Its thread is polled for that; on
+after `debounce_ms` of continuous change; its thread is polled for that. On
 Linux the polling starts only once an inotify doorbell rang (`doorbell.py`),
 so an idle server does not wake up at all.
+
+"New" there means a new (change, path) pair: a file written a thousand times
+a second repeats one pair, so its batches would end after every step. After
+each batch the thread therefore pauses `debounce_ms`; what changes meanwhile
+gathers in watchfiles and is the next batch. Batches thus come at most every
+`debounce_ms`, and the last change of a burst is still reported.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ def _watch_thread(
             batch: Any = watcher.watch(debounce_ms, step_ms, _BUSY_MS if doorbell else _POLL_MS, None)
             if isinstance(batch, set) and batch:
                 anyio.from_thread.run_sync(deliver, batch)
+                stop.wait(debounce_ms / 1000)
     finally:
         watcher.close()
         if doorbell is not None:

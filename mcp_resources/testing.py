@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -99,6 +100,7 @@ class Notifications:
 
     def __init__(self) -> None:
         self.received: list[object] = []
+        self.times: list[float] = []  # time.monotonic() of each arrival, as in `received`
         self._arrived = anyio.Event()
 
     async def __call__(self, message: object) -> None:
@@ -106,6 +108,7 @@ class Notifications:
         if isinstance(message, Exception):
             raise message
         self.received.append(message)
+        self.times.append(time.monotonic())
         self._arrived.set()
 
     def updated(self, uri: str | None = None) -> list[str]:
@@ -114,6 +117,14 @@ class Notifications:
             m.params.uri
             for m in self.received
             if isinstance(m, types.ResourceUpdatedNotification) and uri in (None, m.params.uri)
+        ]
+
+    def updated_at(self, uri: str) -> list[float]:
+        """When each `resources/updated` about `uri` arrived (`time.monotonic()`)."""
+        return [
+            t
+            for t, m in zip(self.times, self.received, strict=True)
+            if isinstance(m, types.ResourceUpdatedNotification) and m.params.uri == uri
         ]
 
     def list_changes(self) -> int:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
+import anyio.abc
 import pytest
+from anyio.streams.buffered import BufferedByteReceiveStream
 
 pytest_plugins = ["mcp_resources.testing"]
 
@@ -110,3 +115,43 @@ def sqlite_config(path: str = "shop.db", name: str = "shop", **options: object) 
         'params.n = { type = "integer", default = 5 }',
     ]
     return "\n".join(lines) + "\n"
+
+
+class Writer:
+    """Another process holding the database open and committing on request (tests/sqlite_writer.py)."""
+
+    def __init__(self, process: anyio.abc.Process) -> None:
+        assert process.stdin and process.stdout
+        self._process = process
+        self._stdin = process.stdin
+        self._stdout = BufferedByteReceiveStream(process.stdout)
+
+    async def _run(self, line: str) -> float:
+        await self._stdin.send(line.encode() + b"\n")
+        with anyio.fail_after(30):
+            reply = await self._stdout.receive_until(b"\n", 1024)
+        status, when = reply.decode().split()
+        assert status == "ok", reply
+        return float(when)
+
+    async def sql(self, statements: str) -> float:
+        """Commit `statements` as one transaction; the monotonic time it was done."""
+        return await self._run(f"SQL {statements}")
+
+    async def burst(self, count: int, rate: float, table: str = "customers") -> float:
+        """Commit `count` one-row transactions at `rate` a second; when the last was done."""
+        return await self._run(f"BURST {count} {rate} {table}")
+
+
+@asynccontextmanager
+async def writer_process(path: Path, journal: str = "DELETE") -> AsyncIterator[Writer]:
+    """A `Writer` in its own process, with `journal` mode set; stopped on exit."""
+    command = [sys.executable, str(TESTS / "sqlite_writer.py"), str(path), journal]
+    async with await anyio.open_process(command) as process:
+        try:
+            yield Writer(process)
+        finally:
+            assert process.stdin
+            await process.stdin.aclose()
+            with anyio.fail_after(10):
+                assert await process.wait() == 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
+import anyio.to_thread
 import mcp_types as types
 import pytest
 from conftest import TEST_PLUGINS, Tree, fs_config
@@ -189,6 +191,32 @@ async def test_a_burst_is_coalesced_and_every_subscribed_change_arrives(tree: Ca
             await seen.wait_for(lambda m: len(set(seen.updated())) == 300)
         # A batch announces its list change before its updates, so all have arrived by now.
         assert 1 <= seen.list_changes() <= 10  # 300 new files: a handful of list changes, not 300
+
+
+async def test_a_file_written_a_thousand_times_a_second_is_announced_at_a_bounded_rate(
+    service: Service, root: Path
+) -> None:
+    log = root / "a.txt"
+
+    def write_for_a_while() -> float:
+        # Paces the simulated writer (load, not synchronisation): write i is due at i ms.
+        start = time.monotonic()
+        with log.open("a") as out:
+            for i in range(1500):
+                time.sleep(max(0.0, start + i / 1000 - time.monotonic()))
+                out.write(f"line {i}\n")
+                out.flush()
+        return time.monotonic()
+
+    seen = Notifications()
+    async with connect(service, mode="legacy", message_handler=seen) as client:
+        with legacy_api():
+            await client.subscribe_resource("docs://a.txt")
+        started = time.monotonic()
+        finished = await anyio.to_thread.run_sync(write_for_a_while)
+        await seen.wait_for(lambda m: max(seen.updated_at("docs://a.txt"), default=0) > finished)
+    told = seen.updated_at("docs://a.txt")
+    assert len(told) <= 5 + (finished - started) * 15, len(told)  # ~10 a second, not 1,000
 
 
 async def test_new_folders_are_watched_too(service: Service, root: Path) -> None:

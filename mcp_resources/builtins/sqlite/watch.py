@@ -2,13 +2,15 @@
 
 The folder holding the database is watched (not recursively) for the database,
 `-wal` and `-journal` files. A batch of their events is one check: the files'
-identity and size decide whether anything was written; `PRAGMA data_version`
-(a counter SQLite bumps when another connection commits) confirms it and
+identity spots a replaced database or a writer coming or going; `PRAGMA
+data_version` (a counter SQLite bumps when another connection commits) says
+whether anything was committed and
 `PRAGMA schema_version` tells a schema change (a new or dropped table) from a
 data change. A data change announces every table, view and the schema as
-updated; a schema change also `list_changed`. A writer committing 1,000
-transactions a second thus yields at most one round per batch (about ten a
-second), and the round after its last commit announces the final state.
+updated; a schema change also `list_changed`. Batches come at most every
+`_DEBOUNCE_MS` (see `folderwatch`), so a writer committing 1,000 transactions a
+second yields about ten rounds a second, and the round after its last commit
+announces the final state.
 """
 
 from __future__ import annotations
@@ -72,8 +74,8 @@ class DatabaseWatcher:
                 if not any(os.path.basename(path) in self.names for _, path in batch):
                     continue
                 now = self.fingerprint()
-                if now == known:
-                    continue
+                if now == known and "immutable" in provider.db.mode:
+                    continue  # an immutable open only changes with the files
                 if now[0] is None:
                     log.warning("database %s is gone; still serving what was open", self.path)
                     known = now
@@ -93,6 +95,8 @@ class DatabaseWatcher:
             fresh = True
         else:
             fresh = False
+        # Size and mtime can stay the same across two commits within one clock tick, so
+        # SQLite's own counter decides; the fingerprint only spots a new file or writer.
         current = await provider.catalog_db.scalar("PRAGMA data_version")
         immutable = "immutable" in provider.db.mode
         if not fresh and not immutable and current == data_version:
