@@ -106,7 +106,8 @@ async def test_spellings_and_windows_of_one_resource_are_all_told(service: Servi
         assert service.notifier.subscription_count() == 2
         (root / "my file.txt").write_text("y")
         await seen.wait_for(lambda m: len(seen.updated()) >= 2)
-    assert sorted(seen.updated()) == ["docs://my file.txt", "docs://my%20file.txt?offset=0&length=10"]
+    # A set: the file's creation just above may be announced too, if its batch comes late.
+    assert set(seen.updated()) == {"docs://my file.txt", "docs://my%20file.txt?offset=0&length=10"}
     async with connect(service) as client:
         uri = "docs://my%20file.txt?line=1&count=5"
         async with client.listen(resource_subscriptions=[uri]) as sub:

@@ -88,13 +88,12 @@ class DatabaseWatcher:
         self, publish: Publish, before: Fingerprint, now: Fingerprint, data_version: int
     ) -> int:
         provider = self.provider
+        known_schema = provider.catalog.schema_version
         replaced = before[0] is None or now[0] is None or before[0][0] != now[0][0]
-        if replaced or open_mode(self.path) != provider.db.mode:
+        fresh = replaced or open_mode(self.path) != provider.db.mode
+        if fresh:
             # A new file, or a writer came or went (see engine.open_mode): start over.
             await provider.reopen()
-            fresh = True
-        else:
-            fresh = False
         # Size and mtime can stay the same across two commits within one clock tick, so
         # SQLite's own counter decides; the fingerprint only spots a new file or writer.
         current = await provider.catalog_db.scalar("PRAGMA data_version")
@@ -102,11 +101,11 @@ class DatabaseWatcher:
         if not fresh and not immutable and current == data_version:
             return int(current)  # files touched, nothing committed
         schema = int(await provider.catalog_db.scalar("PRAGMA schema_version"))
-        schema_changed = schema != provider.catalog.schema_version
-        if schema_changed:
+        schema_changed = schema != known_schema
+        if schema_changed and not fresh:
             await provider.reload_catalog()
         provider.generation += 1
-        if schema_changed or fresh:
+        if schema_changed or replaced:
             await publish(ResourcesListChanged())
         await publish(ResourceUpdated(provider.schema_uri()))
         for table in provider.catalog.tables.values():
