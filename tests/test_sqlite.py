@@ -184,6 +184,15 @@ async def test_big_blobs_are_summarised_never_reprs(shop: Path) -> None:
     assert blob["size"] == 10000 and "sha256" in blob and "base64" not in blob
 
 
+async def test_infinities_and_long_text_are_valid_json(shop: Path) -> None:
+    async with app_from_toml(sqlite_config(max_bytes="1KiB"), shop.parent) as app, connect(app) as client:
+        infinite = await body(client, "shop://query?sql=SELECT%209e999,%20-9e999,%201.5")
+        long = await body(client, "shop://query?sql=SELECT%20printf('%25.2000c',%20'é')")
+    assert infinite["rows"] == [["inf", "-inf", 1.5]]  # JSON has no infinities
+    [[text]] = long["rows"]
+    assert text.startswith("é" * 500) and text.endswith("…[cut: 4000 bytes in all]")
+
+
 async def test_canned_query_with_parameters_and_defaults(client: Client) -> None:
     five = await body(client, "shop://queries/by_country?country=DE")
     assert five["rows"] == [["cust1"], ["cust4"], ["cust7"], ["cust10"], ["cust13"]]

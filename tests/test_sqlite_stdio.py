@@ -93,7 +93,9 @@ async def test_handshake_era(config: Path) -> None:
         async with writer_process(config.parent / "shop.db") as writer:
             await writer.sql("INSERT INTO customers(name, country) VALUES ('new', 'FR')")
             await seen.wait_updated(CUSTOMERS)
-            assert (await body(client, "shop://tables/customers/rows?limit=1&desc=true"))["rows"][0][1] == "new"
+            assert (await body(client, "shop://tables/customers/rows?limit=1&desc=true"))["rows"][0][
+                1
+            ] == "new"
             assert seen.list_changes() == 0  # data, not schema
 
             await writer.sql("CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL)")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +86,8 @@ class Result:
     truncated: str | None = None
     """`"rows"` or `"bytes"` when more rows exist than were returned."""
     skipped: int = 0
+    size: int = 0
+    """Bytes of values, as the byte cap counts them (over the cap only if one row is)."""
 
 
 @dataclass
@@ -165,11 +167,20 @@ class Database:
         limit: int,
         max_bytes: int,
         skip: int = 0,
+        columns: Sequence[str] | None = None,
     ) -> Result:
-        """Run one statement; at most `limit` rows and about `max_bytes` of values, after `skip` rows."""
+        """Run one statement; at most `limit` rows and about `max_bytes` of values, after `skip` rows.
+
+        `columns` is for the provider's own statements, which name their columns and
+        return at most `limit + 1` rows (a LIMIT in the SQL): they are fetched whole in
+        one trip to the connection's thread instead of four.
+        """
         async with self._connection() as slot:
             assert slot.connection is not None
             try:
+                if columns is not None:
+                    page = _Page(list(columns), limit, max_bytes)
+                    return page.take(await slot.connection.execute_fetchall(sql, params)) or page.result()
                 cursor = await slot.connection.execute(sql, params)
                 try:
                     return await _fetch(cursor, limit, max_bytes, skip)
@@ -194,27 +205,55 @@ class Database:
                 return [tuple(row) for row in list(await cursor.fetchall())]
 
 
-async def _fetch(cursor: aiosqlite.Cursor, limit: int, max_bytes: int, skip: int) -> Result:
-    columns = [d[0] for d in cursor.description or ()]
-    skipped = 0
-    while skipped < skip:
-        skipped_now = len(list(await cursor.fetchmany(min(skip - skipped, 1000))))
-        if not skipped_now:
-            return Result(columns, [], None, skipped)
-        skipped += skipped_now
-    rows: list[tuple[Any, ...]] = []
-    size = 0
-    while True:
-        chunk = await cursor.fetchmany(min(limit + 1 - len(rows), 500))
-        if not chunk:
-            return Result(columns, rows, None, skipped)
+@dataclass
+class _Page:
+    """Rows gathered up to a row cap and a byte cap."""
+
+    columns: list[str]
+    limit: int
+    max_bytes: int
+    skipped: int = 0
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    size: int = 0
+
+    def take(self, chunk: Iterable[Sequence[Any]]) -> Result | None:
+        """Add fetched rows; the result once a cap is reached (None: fetch more, if any)."""
         for row in chunk:
-            if len(rows) == limit:
-                return Result(columns, rows, "rows", skipped)  # a row beyond the cap exists
-            size += sum(len(v) if isinstance(v, str | bytes) else 8 for v in row)
-            if size > max_bytes and rows:
-                return Result(columns, rows, "bytes", skipped)
-            rows.append(tuple(row))
+            if len(self.rows) == self.limit:
+                return self.result("rows")  # a row beyond the cap exists
+            self.size += _row_bytes(row)
+            if self.size > self.max_bytes and self.rows:
+                return self.result("bytes")
+            self.rows.append(tuple(row))
+        return None
+
+    def result(self, truncated: str | None = None) -> Result:
+        """What was gathered; `truncated` names the cap that cut it."""
+        return Result(self.columns, self.rows, truncated, self.skipped, self.size)
+
+
+async def _fetch(cursor: aiosqlite.Cursor, limit: int, max_bytes: int, skip: int) -> Result:
+    page = _Page([d[0] for d in cursor.description or ()], limit, max_bytes)
+    while page.skipped < skip:
+        skipped_now = len(list(await cursor.fetchmany(min(skip - page.skipped, 1000))))
+        if not skipped_now:
+            return page.result()
+        page.skipped += skipped_now
+    while True:
+        chunk = await cursor.fetchmany(min(limit + 1 - len(page.rows), 500))
+        if not chunk:
+            return page.result()
+        if (result := page.take(chunk)) is not None:
+            return result
+
+
+def _row_bytes(row: Sequence[Any]) -> int:
+    """About how many bytes a row's values take (8 for a number or NULL)."""
+    size = 0
+    for value in row:
+        kind = type(value)
+        size += len(value) if kind is str or kind is bytes else 8
+    return size
 
 
 def _client_error(exc: sqlite3.Error, uri: str, limit_s: float) -> InvalidRequest:

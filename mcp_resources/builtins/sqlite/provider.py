@@ -261,6 +261,7 @@ class SqliteProvider(ResourceProvider[SqliteConfig]):
                 uri=self.table_uri(table.name),
                 limit=1,
                 max_bytes=64,
+                columns=["count(*)"],
             )
             count: int | None = int(result.rows[0][0])
         except InvalidRequest:

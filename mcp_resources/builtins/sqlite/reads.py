@@ -151,10 +151,16 @@ def _key_width(table: Table) -> int:
     return 1 if table.has_rowid else len(table.primary_key)
 
 
+def _column_names(table: Table) -> list[str]:
+    """The names `SELECT <visible columns or NULL>` gives its columns."""
+    return [c.name for c in table.columns] or ["NULL"]
+
+
 def _without_key(table: Table, result: Result) -> Result:
     """`result` without the key columns `_page` puts first."""
     width = _key_width(table)
-    return Result(result.columns[width:], [row[width:] for row in result.rows], result.truncated)
+    rows = [row[width:] for row in result.rows]
+    return Result(result.columns[width:], rows, result.truncated, result.skipped, result.size)
 
 
 def _decode_after(text: str, uri: str) -> list[Any]:
@@ -188,8 +194,14 @@ async def _page(
     order = ", ".join(key) or "1"
     sql = f"SELECT {columns} FROM {quote_identifier(table.name)} {where}ORDER BY {order} LIMIT ?"
     params.append(limit + 1)
+    names = ["rowid"] if table.has_rowid else list(table.primary_key)
     return await provider.db.query(
-        sql, params, uri=target.path.uri, limit=limit, max_bytes=int(provider.config.max_bytes)
+        sql,
+        params,
+        uri=target.path.uri,
+        limit=limit,
+        max_bytes=int(provider.config.max_bytes),
+        columns=names + _column_names(table),
     )
 
 
@@ -214,7 +226,12 @@ async def _rows(provider: SqliteProvider, target: Target) -> list[Contents]:
     )
     start = offset or 0
     result = await provider.db.query(
-        sql, [limit + 1, start], uri=uri, limit=limit, max_bytes=int(provider.config.max_bytes)
+        sql,
+        [limit + 1, start],
+        uri=uri,
+        limit=limit,
+        max_bytes=int(provider.config.max_bytes),
+        columns=_column_names(table),
     )
     following = {k: v for k, v in query.items() if k != "offset"} | {"offset": start + len(result.rows)}
     next_uri = provider.rows_uri(table.name, following) if result.truncated else None
@@ -267,6 +284,8 @@ def _render(
         truncated=result.truncated,
         next_uri=next_uri,
         extra=extra,
+        # size counts characters; UTF-8 takes at most 4 bytes for one.
+        small_values=result.size * 4 <= provider.config.max_bytes,
     )
 
 

@@ -10,6 +10,7 @@ URI of the next page, and in a one-line notice naming that URI.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import hashlib
 import io
@@ -54,14 +55,34 @@ def _text(value: str, max_bytes: int) -> str:
 
 def _json_value(value: Any, max_bytes: int) -> Any:
     if isinstance(value, bytes):
-        if len(value) <= BLOB_INLINE_BYTES:
-            return {"blob": {"size": len(value), "base64": base64.b64encode(value).decode("ascii")}}
-        return {"blob": {"size": len(value), "sha256": hashlib.sha256(value).hexdigest()}}
+        return _blob(value)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # JSON has no infinities
     if isinstance(value, str):
         return _text(value, max_bytes)
     return value
+
+
+def _blob(value: object) -> dict[str, Any]:
+    """A blob as JSON (also json.dumps's `default`, which sees only what it cannot write itself)."""
+    if not isinstance(value, bytes):
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    if len(value) <= BLOB_INLINE_BYTES:
+        return {"blob": {"size": len(value), "base64": base64.b64encode(value).decode("ascii")}}
+    return {"blob": {"size": len(value), "sha256": hashlib.sha256(value).hexdigest()}}
+
+
+def _json_text(
+    body: dict[str, Any], rows: Sequence[Sequence[Any]], max_bytes: int, small_values: bool
+) -> str:
+    """`body` with `rows` as JSON text."""
+    if small_values:
+        # The fast path: json.dumps writes numbers, text and NULL itself and asks `_blob`
+        # only for blobs; an infinity (allow_nan=False) falls back to the value-by-value path.
+        with contextlib.suppress(ValueError):
+            return json.dumps(body | {"rows": rows}, ensure_ascii=False, allow_nan=False, default=_blob)
+    exact = [[_json_value(v, max_bytes) for v in row] for row in rows]
+    return json.dumps(body | {"rows": exact}, ensure_ascii=False, allow_nan=False)
 
 
 def _cell(value: Any, max_bytes: int) -> str:
@@ -94,19 +115,24 @@ def render_rows(
     truncated: str | None,
     next_uri: str | None,
     extra: dict[str, Any] | None = None,
+    small_values: bool = False,
 ) -> list[Contents]:
-    """One result in `fmt`, plus a notice when it was cut."""
+    """One result in `fmt`, plus a notice when it was cut.
+
+    `small_values` says no text value is longer than `max_bytes` (the fetch measured
+    them), so none needs cutting and JSON can be written in one pass.
+    """
     window: dict[str, Any] = {"rows": len(rows), "truncated": truncated, "next": next_uri}
     if fmt == "json":
         body = {
             **(extra or {}),
             "columns": [{"name": c, "type": t} for c, t in zip(columns, types, strict=True)],
-            "rows": [[_json_value(v, max_bytes) for v in row] for row in rows],
+            "rows": None,
             "rowCount": len(rows),
             "truncated": truncated,
             "next": next_uri,
         }
-        text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+        text = _json_text(body, rows, max_bytes, small_values)
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
