@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -42,6 +43,8 @@ def test_every_example_config_checks(config: Path) -> None:
 async def test_the_demo_serves_over_stdio() -> None:
     from mcp import Client, MCPError
 
+    demo_db = REPO / "examples" / "demo" / "data" / "shop.db"
+    before = hashlib.sha256(demo_db.read_bytes()).hexdigest()
     async with Client(
         stdio_server_params(REPO / "examples" / "demo" / "mcp-resources.toml"), mode="legacy"
     ) as client:
@@ -52,3 +55,10 @@ async def test_the_demo_serves_over_stdio() -> None:
         assert readme.mime_type == "text/markdown" and "demo://" in readme.text
         with pytest.raises(MCPError, match="Access denied"):
             await client.read_resource("demo://.env")
+
+        assert "shop://tables/books" in listed and "shop://tables/api_keys" not in listed
+        [canned] = (await client.read_resource("shop://queries/books_by_country?country=NL&n=2")).contents
+        assert canned.mime_type == "application/json" and "Edsger Dijkstra" in canned.text
+        with pytest.raises(MCPError, match="Not authorized"):
+            await client.read_resource("shop://query?sql=SELECT%20secret%20FROM%20api_keys")
+    assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before  # served, never changed
