@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import mcp_types as types
 import pytest
@@ -133,6 +134,24 @@ async def test_rows_ordered_by_a_column_page_by_offset(client: Client) -> None:
 async def test_bad_parameters_name_the_argument(client: Client, uri: str, argument: str) -> None:
     failure = await error(client, uri)
     assert failure.code == -32602 and failure.data == failure.data | {"uri": uri, "argument": argument}
+
+
+@pytest.mark.parametrize(
+    ("sql", "message", "where"),
+    [
+        ("SELECT name FROM customers WHERE (", "at line 1, column 34: an expression is incomplete", (1, 34)),
+        ("SELECT 1 FROM\nWHERE", "at line 2, column 5", (2, 5)),
+    ],
+)
+async def test_bad_sql_gets_the_parsers_message_and_position(
+    client: Client, sql: str, message: str, where: tuple[int, int]
+) -> None:
+    failure = await error(client, "shop://query?sql=" + quote(sql))
+    assert failure.code == -32602 and message in failure.message and "<class" not in failure.message
+    assert failure.data and (failure.data["argument"], failure.data["line"], failure.data["column"]) == (
+        "sql",
+        *where,
+    )
 
 
 async def test_unknown_and_hidden_tables_are_not_found(client: Client) -> None:

@@ -90,6 +90,8 @@ def check_sql(sql: str, uri: str) -> exp.Expression:
         first = exc.errors[0] if exc.errors else {}
         where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""
         description = first.get("description") or "invalid SQL"
+        if "<class " in description:  # sqlglot names its own Python classes for a missing operand
+            description = "an expression is incomplete"
         raise _reject(
             f"SQL syntax error{where}: {description}", uri, line=first.get("line"), column=first.get("col")
         ) from None
