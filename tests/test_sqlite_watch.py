@@ -114,3 +114,13 @@ async def test_a_replaced_database_file_is_reopened(client: Client, shop: Path, 
     await seen.wait_list_changed()
     await seen.wait_updated(TABLE)
     assert await count(client) == 1
+
+
+async def test_a_cut_result_leaves_no_read_lock_behind(client: Client, shop: Path) -> None:
+    async with writer_process(shop) as writer:  # rollback journal: a commit needs every reader gone
+        cut = await client.read_resource("shop://query?sql=SELECT%20id%20FROM%20orders&limit=10")
+        assert json.loads(cut.contents[0].text)["truncated"] == "rows"
+        # The statement stopped after 11 rows; had it stayed open (a cursor kept for reuse, say),
+        # it would keep the database locked and the writer's commit would fail.
+        await writer.sql("UPDATE customers SET name = 'after' WHERE id = 1")
+    assert await count(client) == 250

@@ -182,10 +182,13 @@ class Database:
                     page = _Page(list(columns), limit, max_bytes)
                     return page.take(await slot.connection.execute_fetchall(sql, params)) or page.result()
                 cursor = await slot.connection.execute(sql, params)
+                finished = False
                 try:
-                    return await _fetch(cursor, limit, max_bytes, skip)
+                    result, finished = await _fetch(cursor, limit, max_bytes, skip)
+                    return result
                 finally:
-                    await cursor.close()
+                    if not finished:  # an unfinished statement would keep its read transaction open
+                        await cursor.close()
             except sqlite3.Error as exc:
                 raise _client_error(exc, uri, self.time_limit_s) from None
 
@@ -232,19 +235,26 @@ class _Page:
         return Result(self.columns, self.rows, truncated, self.skipped, self.size)
 
 
-async def _fetch(cursor: aiosqlite.Cursor, limit: int, max_bytes: int, skip: int) -> Result:
+async def _fetch(cursor: aiosqlite.Cursor, limit: int, max_bytes: int, skip: int) -> tuple[Result, bool]:
+    """The page, and whether the statement ran to its end (SQLite has then reset it).
+
+    A short chunk means the end, so a result smaller than the caps costs no extra
+    trip to the connection's thread to find out.
+    """
     page = _Page([d[0] for d in cursor.description or ()], limit, max_bytes)
     while page.skipped < skip:
-        skipped_now = len(list(await cursor.fetchmany(min(skip - page.skipped, 1000))))
-        if not skipped_now:
-            return page.result()
-        page.skipped += skipped_now
+        want = min(skip - page.skipped, 1000)
+        got = len(list(await cursor.fetchmany(want)))
+        page.skipped += got
+        if got < want:
+            return page.result(), True
     while True:
-        chunk = await cursor.fetchmany(min(limit + 1 - len(page.rows), 500))
-        if not chunk:
-            return page.result()
+        want = min(limit + 1 - len(page.rows), 500)
+        chunk = list(await cursor.fetchmany(want))
         if (result := page.take(chunk)) is not None:
-            return result
+            return result, False
+        if len(chunk) < want:
+            return page.result(), True
 
 
 def _row_bytes(row: Sequence[Any]) -> int:
