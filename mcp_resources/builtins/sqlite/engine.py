@@ -173,7 +173,7 @@ class Database:
 
         `columns` is for the provider's own statements, which name their columns and
         return at most `limit + 1` rows (a LIMIT in the SQL): they are fetched whole in
-        one trip to the connection's thread instead of four.
+        one trip to the connection's thread (a cursor takes at least three).
         """
         async with self._connection() as slot:
             assert slot.connection is not None
