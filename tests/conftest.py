@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.abc
+import mcp_types as types
 import pytest
 from anyio.streams.buffered import BufferedByteReceiveStream
+from mcp import Client
 
 pytest_plugins = ["mcp_resources.testing"]
 
@@ -95,6 +99,19 @@ def make_shop(path: Path, customers: int = 250, orders: int = 1000) -> Path:
         db.execute("INSERT INTO secrets VALUES ('api', 's3cr3t')")
     path.with_name(path.name + "-journal").unlink(missing_ok=True)
     return path
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """`make_shop` at `tmp_path / "shop.db"`."""
+    return make_shop(tmp_path / "shop.db")
+
+
+async def body(client: Client, uri: str) -> Any:
+    """The first contents of `uri`: parsed when JSON, else the text."""
+    first = (await client.read_resource(uri)).contents[0]
+    assert isinstance(first, types.TextResourceContents)
+    return json.loads(first.text) if first.mime_type == "application/json" else first.text
 
 
 def sqlite_config(path: str = "shop.db", name: str = "shop", **options: object) -> str:

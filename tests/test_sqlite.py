@@ -7,23 +7,17 @@ import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import mcp_types as types
 import pytest
-from conftest import make_shop, sqlite_config
+from conftest import body, sqlite_config
 from mcp import Client, MCPError
 
 from mcp_resources.errors import ConfigError
 from mcp_resources.testing import app_from_toml, assemble_toml, connect
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    return make_shop(tmp_path / "shop.db")
 
 
 @pytest.fixture(params=["legacy", "auto"])
@@ -33,11 +27,6 @@ async def client(request: pytest.FixtureRequest, shop: Path) -> AsyncIterator[Cl
         connect(app, mode=request.param) as c,
     ):
         yield c
-
-
-async def body(client: Client, uri: str) -> Any:
-    first = (await client.read_resource(uri)).contents[0]
-    return json.loads(first.text) if first.mime_type == "application/json" else first.text
 
 
 async def error(client: Client, uri: str) -> types.ErrorData:

@@ -71,14 +71,9 @@ ATTACKS = [
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    (tmp_path / "files").mkdir()
-    (tmp_path / "files" / "a.txt").write_text("a")
-    return make_shop(tmp_path / "shop.db")
-
-
-@pytest.fixture
 async def app(shop: Path) -> AsyncIterator[App]:
+    (shop.parent / "files").mkdir()
+    (shop.parent / "files" / "a.txt").write_text("a")
     toml = sqlite_config(time_limit_ms=300) + fs_config("files")
     async with app_from_toml(toml, shop.parent) as app:
         yield app

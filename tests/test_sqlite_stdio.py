@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import warnings
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import anyio
 import mcp_types as types
 import pytest
-from conftest import make_shop, sqlite_config, writer_process
+from conftest import body, sqlite_config, writer_process
 from mcp import Client, MCPDeprecationWarning, MCPError
 from mcp.client.subscriptions import ResourcesListChanged, ResourceUpdated
 
@@ -27,15 +25,8 @@ ROWS = "shop://tables/{table}/rows{?limit,after,order,desc,offset,format}"
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    make_shop(tmp_path / "shop.db")
-    return write_config(sqlite_config(max_rows=50), tmp_path)
-
-
-async def body(client: Client, uri: str) -> Any:
-    first = (await client.read_resource(uri)).contents[0]
-    assert isinstance(first, types.TextResourceContents)
-    return json.loads(first.text) if first.mime_type == "application/json" else first.text
+def config(shop: Path) -> Path:
+    return write_config(sqlite_config(max_rows=50), shop.parent)
 
 
 def query(sql: str, **params: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import make_shop, sqlite_config, writer_process
+from conftest import sqlite_config, writer_process
 from mcp import Client, MCPDeprecationWarning
 
 from mcp_resources.testing import Notifications, connect, serve_toml
@@ -20,11 +20,6 @@ pytestmark = pytest.mark.anyio
 
 TABLE = "shop://tables/customers"
 SCHEMA = "shop://schema"
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    return make_shop(tmp_path / "shop.db")
 
 
 @pytest.fixture
