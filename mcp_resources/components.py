@@ -169,6 +169,7 @@ class NotifierConfig(ComponentConfig):
 
 ProviderConfigT = TypeVar("ProviderConfigT", bound=ProviderConfig)
 NotifierConfigT = TypeVar("NotifierConfigT", bound=NotifierConfig)
+_T = TypeVar("_T")
 
 
 # --- components -------------------------------------------------------------
@@ -196,6 +197,12 @@ class ResourceProvider(ABC, Generic[ProviderConfigT]):
 
     async def start(self) -> None:
         """Acquire what the provider needs (open the root, connect). Called once."""
+
+    def started(self, value: _T | None) -> _T:
+        """`value`, set by `start()`; a clear error if the provider is used before it."""
+        if value is None:
+            raise RuntimeError(f"provider {self.name!r} is not started")
+        return value
 
     @abstractmethod
     async def list_resources(self, cursor: str | None, limit: int) -> ResourcePage:

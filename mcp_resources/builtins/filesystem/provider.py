@@ -93,16 +93,12 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
     @property
     def sandbox(self) -> Sandbox:
         """The open root (after `start()`)."""
-        if self._sandbox is None:
-            raise RuntimeError(f"provider {self.name!r} is not started")
-        return self._sandbox
+        return self.started(self._sandbox)
 
     @property
     def policy(self) -> Policy:
         """The visibility rules (after `start()`)."""
-        if self._policy is None:
-            raise RuntimeError(f"provider {self.name!r} is not started")
-        return self._policy
+        return self.started(self._policy)
 
     async def run_sync(self, func: Callable[..., T], *args: Any) -> T:
         """Run blocking disk work in this provider's worker threads."""

@@ -103,6 +103,11 @@ class Database:
     _available: anyio.Semaphore | None = None
     mode: str = "ro"
 
+    @property
+    def immutable(self) -> bool:
+        """Opened `immutable` (see `open_mode`): SQLite assumes the file never changes."""
+        return "immutable" in self.mode
+
     async def open(self) -> None:
         """Open every connection (fails clearly if the file is not a database)."""
         self.mode = open_mode(self.path)

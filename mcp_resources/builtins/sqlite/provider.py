@@ -75,9 +75,7 @@ class SqliteProvider(ResourceProvider[SqliteConfig]):
     async def reopen(self) -> None:
         """Reopen the pools and re-read the catalog (the file was replaced or a writer came or went)."""
         await self.aclose()
-        await self.catalog_db.open()
-        await self.db.open()
-        self._catalog = await load_catalog(self.catalog_db, self.config)
+        await self.start()
 
     async def reload_catalog(self) -> None:
         """Re-read the catalog after a schema change."""
@@ -91,9 +89,7 @@ class SqliteProvider(ResourceProvider[SqliteConfig]):
     @property
     def catalog(self) -> Catalog:
         """The visible tables and views (after `start()`)."""
-        if self._catalog is None:
-            raise RuntimeError(f"provider {self.name!r} is not started")
-        return self._catalog
+        return self.started(self._catalog)
 
     # --- URIs -----------------------------------------------------------------------
 

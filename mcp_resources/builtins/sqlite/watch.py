@@ -74,7 +74,7 @@ class DatabaseWatcher:
                 if not any(os.path.basename(path) in self.names for _, path in batch):
                     continue
                 now = self.fingerprint()
-                if now == known and "immutable" in provider.db.mode:
+                if now == known and provider.db.immutable:
                     continue  # an immutable open only changes with the files
                 if now[0] is None:
                     log.warning("database %s is gone; still serving what was open", self.path)
@@ -97,8 +97,7 @@ class DatabaseWatcher:
         # Size and mtime can stay the same across two commits within one clock tick, so
         # SQLite's own counter decides; the fingerprint only spots a new file or writer.
         current = await provider.catalog_db.scalar("PRAGMA data_version")
-        immutable = "immutable" in provider.db.mode
-        if not fresh and not immutable and current == data_version:
+        if not fresh and not provider.db.immutable and current == data_version:
             return int(current)  # files touched, nothing committed
         schema = int(await provider.catalog_db.scalar("PRAGMA schema_version"))
         schema_changed = schema != known_schema
