@@ -50,6 +50,7 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("filesystem", "mcp_resources.builtins.filesystem"),
     ("sqlite", "mcp_resources.builtins.sqlite"),
+    ("logs", "mcp_resources.builtins.logs"),
 )
 """(plugin name, module) of every built-in plugin, registered like third-party ones."""
 

@@ -149,6 +149,13 @@ class Notifications:
             lambda m: isinstance(m, types.ResourceUpdatedNotification) and m.params.uri == uri, within
         )
 
+    async def wait_updated_since(self, uri: str, when: float, within: float = 10.0) -> None:
+        """Wait for `resources/updated` about `uri` arriving at or after `when` (`time.monotonic()`)."""
+        with anyio.fail_after(within):
+            while not any(t >= when for t in self.updated_at(uri)):
+                self._arrived = anyio.Event()
+                await self._arrived.wait()
+
     async def wait_list_changed(self, within: float = 10.0) -> None:
         """Wait for `resources/list_changed`."""
         await self.wait_for(lambda m: isinstance(m, types.ResourceListChangedNotification), within)

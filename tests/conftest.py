@@ -172,3 +172,85 @@ async def writer_process(path: Path, journal: str = "DELETE") -> AsyncIterator[W
             await process.stdin.aclose()
             with anyio.fail_after(10):
                 assert await process.wait() == 0
+
+
+# --- logs -----------------------------------------------------------------------
+
+LOG_T0 = 1_746_093_600  # 2025-05-01T10:00:00Z
+
+
+def utc(seconds: float) -> str:
+    """ISO 8601 UTC time of `seconds` after LOG_T0, as written in the test logs."""
+    import datetime as dt
+
+    stamp = dt.datetime.fromtimestamp(LOG_T0 + seconds, dt.UTC)
+    return stamp.strftime("%Y-%m-%d %H:%M:%S,") + f"{stamp.microsecond // 1000:03d}+0000"
+
+
+def make_logs(folder: Path) -> Path:
+    """A folder of real logs in each built-in format, with a traceback, secrets, escapes and rotations."""
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    app = [f"{utc(i)} INFO web: request {i} served" for i in range(50)]
+    app[10] = f"{utc(10)} WARNING web: slow request 10"
+    app[20:21] = [
+        f"{utc(20)} ERROR web: request 20 failed",
+        "Traceback (most recent call last):",
+        '  File "app.py", line 3, in handle',
+        "ValueError: bad input",
+    ]
+    app[30] = f"{utc(30)} INFO auth: login user=ann password=hunter2 Authorization: Bearer abc.def.ghi"
+    app[31] = f"{utc(31)} INFO web: \x1b[31mred\x1b[0m and \u202eevil and \r carriage"
+    app[32] = f"{utc(32)} INFO web: long " + "x" * 9000
+    app[40:41] = [
+        f"{utc(40)} ERROR tls: loaded key -----BEGIN RSA PRIVATE KEY-----",
+        "MIIEowIBAAKCAQEAsecretsecretsecret",
+        "-----END RSA PRIVATE KEY-----",
+    ]
+    (folder / "app.log").write_text("\n".join(app) + "\n")
+    (folder / "app.log.1").write_text(f"{utc(-100)} INFO web: from the first rotation\n")
+    with gzip.open(folder / "app.log.2.gz", "wt") as gz:
+        gz.write(f"{utc(-200)} INFO web: from the compressed rotation\n")
+    access = [
+        f'10.0.0.{i} - - [01/May/2025:10:00:{i:02d} +0000] "GET /p/{i} HTTP/1.1" {500 if i == 7 else 200} 12 "-" "curl"'
+        for i in range(15)
+    ]
+    (folder / "access.log").write_text("\n".join(access) + "\n")
+    events = [
+        json.dumps(
+            {
+                "time": f"2025-05-01T10:00:{i:02d}Z",
+                "level": "error" if i == 3 else "info",
+                "msg": f"event {i}",
+            }
+        )
+        for i in range(10)
+    ]
+    (folder / "events.jsonl").write_text("\n".join(events) + "\n")
+    (folder / "sys.log").write_text(
+        "<11>1 2025-05-01T10:00:05Z host app 12 - - disk failed\n"
+        "<14>1 2025-05-01T10:00:06Z host app 12 - - all good\n"
+    )
+    (folder / "nginx-error.log").write_text(
+        "2025/05/01 10:00:01 [error] 12#0: *1 upstream timed out\n2025/05/01 10:00:02 [notice] 12#0: reload\n"
+    )
+    (folder / "custom.log").write_text("@1746093601|error|custom broke\n@1746093602|info|custom fine\n")
+    return folder
+
+
+def logs_config(root: str = "logs", name: str = "logs", **options: object) -> str:
+    """A `[providers.NAME]` table of type logs over `make_logs`' folder, with a custom format."""
+    lines = [
+        f"[providers.{name}]",
+        'type = "logs"',
+        f'root = "{root}"',
+        'files = ["*.log", "*.jsonl"]',
+    ]
+    lines += [f"{key} = {_toml(value)}" for key, value in options.items()]
+    lines += [
+        f"[providers.{name}.formats.pipes]",
+        "pattern = '^@(?P<time>\\d+)\\|(?P<level>[a-z]+)\\|(?P<message>.*)$'",
+        'files = ["custom.log"]',
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,311 @@
+"""Recognising log line formats: the time, level and message of each record.
+
+The `logs` provider `detect`s a format per file and has it `parse` up to 100,000 lines a request,
+hence precompiled regexes and cached date work. A line that does not start a record (a traceback
+line) parses as None: the caller joins it to the record above. Parsing never raises; a bad date or
+number gives no time. Times are POSIX seconds; a time without a zone is local time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from itertools import islice
+from types import MappingProxyType
+
+__all__ = [
+    "FORMATS",
+    "LEVELS",
+    "LogFormat",
+    "Parsed",
+    "detect",
+    "guess_level",
+    "level_rank",
+    "parse_time_text",
+    "regex_format",
+]
+
+LEVELS: tuple[str, ...] = ("trace", "debug", "info", "notice", "warning", "error", "critical")
+_RANK = {name: rank for rank, name in enumerate(LEVELS)} | {"warn": 4, "err": 5, "dbg": 1, "verbose": 0}
+_RANK |= dict.fromkeys(("information", "informational"), 2)
+_RANK |= dict.fromkeys(("fatal", "crit", "alert", "emerg", "emergency", "panic", "severe"), 6)
+_SEVERITY_RANK = (6, 6, 6, 5, 4, 3, 2, 1)  # syslog severity 0 (emerg) .. 7 (debug)
+_PINO_RANK = {1: 0, 2: 1, 3: 2, 4: 4, 5: 5, 6: 6}  # pino/bunyan level // 10
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun"), 1)}
+_MONTHS |= {m: i for i, m in enumerate(("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 7)}
+_EPOCH_MIN, _EPOCH_MAX = -62135596800, 253402300799  # 0001-01-01 .. 9999-12-31 23:59:59 UTC
+
+_HMS = r"(\d\d):(\d\d):(\d\d)"
+_D = r"(\d{4})-(\d\d)-(\d\d)"
+_T = r"[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?"
+_Z = r"(?: ?([Zz]|[+-]\d\d(?::?\d\d)?))?"
+_ISO = re.compile(f"{_D}(?:{_T})?{_Z}")
+_LEAD = re.compile(rf"\[?{_D}{_T}{_Z}\]?[ \t]*")
+_NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d+)?")
+_WORD = re.compile(r"[^\s\[\]:|-]+")
+_PY_BASIC = re.compile(r"(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG):[^:]*:(.*)")
+_PRI, _TAG = r"(?:<(\d{1,3})>)?", r"([^\s:\[]+(?:\[\d+\])?:.*)"  # syslog priority, "app[pid]: message"
+_BSD = re.compile(_PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) " + _HMS + r" (\S+) ?(.*)")
+_SYS3339 = re.compile(rf"{_PRI}{_D}T{_HMS}(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d) (\S+) {_TAG}")
+_RFC5424 = re.compile(
+    r'<(\d{1,3})>1 (\S+) \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^"\]]|"(?:[^"\\]|\\.)*")*\])+)(?: \ufeff?|$)(.*)'
+)
+_COMBINED = re.compile(
+    r'\S+ \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "(?:[^"\\]|\\.)*" '
+    r"(\d{3}) (?:\d+|-)"
+)
+_NGINX = re.compile(rf"(\d{{4}})/(\d\d)/(\d\d) {_HMS} \[([a-z]+)\] (.*)")
+_JSON_TIME = ("time", "timestamp", "ts", "@timestamp", "t", "date", "datetime", "asctime")
+_JSON_LEVEL = ("level", "lvl", "severity", "levelname", "loglevel", "log.level")
+_JSON_MESSAGE = ("msg", "message", "event", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """One record start: its time (POSIX seconds), level (rank in LEVELS) and message."""
+
+    time: float | None
+    level: int | None
+    message: str
+
+
+def level_rank(name: str) -> int | None:
+    """Index in LEVELS of a level name ("WARN", "[error]", "fatal:"), with aliases; None if not a level."""
+    return _RANK.get(name.strip(" []:").lower())
+
+
+def guess_level(text: str) -> int | None:
+    """A level word in the first 80 characters of `text`, as capitals, in brackets or before a colon
+    ('ERROR', '[warn]', 'Fatal:', not the prose 'no error found'); None if there is none."""
+    for token in text[:80].split():
+        rank = _RANK.get(token.strip("[]():,;.").lower())
+        if rank is not None and (token.isupper() or token[-1] in "]:"):
+            return rank
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _day(year: int, month: int, day: int) -> int | None:  # days since 1970-01-01
+    with suppress(ValueError):
+        return date(year, month, day).toordinal() - 719163
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _local_offset(hour: int) -> int | None:  # per wall-clock hour, as mktime is the slow part
+    with suppress(OverflowError, OSError, ValueError):
+        return hour * 3600 - int(time.mktime((*time.gmtime(hour * 3600)[:4], 0, 0, 0, 0, -1)))
+    return None
+
+
+def _stamp(y: int, mo: int, d: int, h: int, m: int, s: int, frac: str | None, tz: str | None) -> float | None:
+    """POSIX seconds of a time in zone `tz` ('Z', '+02:00', '-0700'; None: local); None if impossible."""
+    day = _day(y, mo, d)
+    if day is None or h > 23 or m > 59 or s > 60:
+        return None
+    wall = day * 86400 + h * 3600 + m * 60 + s + (float("0." + frac) if frac else 0.0)
+    if tz is None:
+        offset = _local_offset(int(wall // 3600))
+        return None if offset is None else wall - offset
+    return wall - _tz_offset(tz)
+
+
+@lru_cache(maxsize=256)
+def _tz_offset(tz: str) -> int:  # "Z", "+02:00", "-0700", "+05"
+    digits = tz[1:].replace(":", "")
+    offset = 0 if tz in "Zz" else int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60
+    return -offset if tz[0] == "-" else offset
+
+
+def _iso(g: Sequence[str | None]) -> float | None:  # groups y, m, d, H, M, S, fraction, zone
+    y, mo, d, hh, mi, ss, frac, tz = g
+    return _stamp(int(y or 0), int(mo or 0), int(d or 0), int(hh or 0), int(mi or 0), int(ss or 0), frac, tz)
+
+
+def _epoch(value: object) -> float | None:
+    """POSIX seconds from ISO text or an epoch number: seconds, or milliseconds (> 1e11) or ns (> 1e17)."""
+    if isinstance(value, str):
+        return parse_time_text(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -1e21 < value < 1e21:
+        return None  # also for NaN; the bound keeps a huge int from overflowing the division
+    seconds = value / 1e9 if abs(value) > 1e17 else value / 1e3 if abs(value) > 1e11 else value
+    return float(seconds) if _EPOCH_MIN <= seconds <= _EPOCH_MAX else None
+
+
+def parse_time_text(text: str) -> float | None:
+    """POSIX seconds from ISO 8601 text ('T' or ' ', ',' or '.' fraction, 'Z' or offset, naive = local
+    time) or an epoch number (seconds; milliseconds above 1e11, nanoseconds above 1e17); else None."""
+    if m := _ISO.fullmatch(text := text.strip()):
+        return _iso(m.groups())
+    return _epoch(float(text)) if _NUMBER.fullmatch(text) else None
+
+
+@lru_cache(maxsize=1)
+def _year_at(hour: int) -> int:
+    return time.localtime(hour * 3600).tm_year
+
+
+def _yearless(mo: int, d: int, h: int, mi: int, s: int, frac: str | None = None) -> float | None:
+    """A local time without a year: this year, or last year if that is over a day ahead."""
+    year = _year_at(int((now := time.time()) // 3600))
+    found = _stamp(year, mo, d, h, mi, s, frac, None)
+    return _stamp(year - 1, mo, d, h, mi, s, frac, None) if found is None or found > now + 86400 else found
+
+
+class LogFormat(ABC):
+    """A way of reading log lines: `name` as in configuration, `has_time` if records carry times."""
+
+    name: str
+    has_time: bool
+
+    @abstractmethod
+    def parse(self, line: str) -> Parsed | None:
+        """The record starting on `line`; None if `line` starts none in this format (a traceback line)."""
+
+
+class _Format(LogFormat):
+    def __init__(self, name: str, parse: Callable[[str], Parsed | None], has_time: bool = True) -> None:
+        self.name, self.has_time, self._parse = name, has_time, parse
+
+    def parse(self, line: str) -> Parsed | None:
+        return self._parse(line)
+
+
+def _json(line: str) -> Parsed | None:
+    text = line.lstrip()
+    if not text.startswith("{"):  # json.loads only for lines that can be objects: most cannot
+        return None
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    when = level = None
+    for key in _JSON_TIME:
+        if (value := obj.get(key)) is not None and (when := _epoch(value)) is not None:
+            break
+    for key in _JSON_LEVEL:
+        if (value := obj.get(key)) is not None and (level := _json_level(value)) is not None:
+            break
+    return Parsed(when, level, next((v for k in _JSON_MESSAGE if isinstance(v := obj.get(k), str)), line))
+
+
+def _json_level(value: object) -> int | None:
+    if isinstance(value, str):
+        return level_rank(value)
+    return _PINO_RANK.get(value // 10) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _syslog(line: str) -> Parsed | None:
+    if line.startswith("<") and (m := _RFC5424.match(line)):
+        pri, stamp, message = m.groups()
+        when = parse_time_text(stamp)
+    elif (m := _BSD.match(line)) and (month := _MONTHS.get(m.group(2))):
+        pri, _mon, d, hh, mi, ss, _host, message = m.groups()
+        when = _yearless(month, int(d), int(hh), int(mi), int(ss))
+    elif m := _SYS3339.match(line):
+        pri, message, when = m.group(1), m.group(11), _iso(m.groups()[1:9])
+    else:
+        return None
+    if pri is None:
+        return Parsed(when, guess_level(message), message)
+    return None if int(pri) > 191 else Parsed(when, _SEVERITY_RANK[int(pri) % 8], message)
+
+
+def _python(line: str) -> Parsed | None:
+    if (m := _LEAD.match(line)) is None:
+        basic = _PY_BASIC.match(line)  # logging.basicConfig's "LEVEL:name:message"
+        return None if basic is None else Parsed(None, _RANK[basic.group(1).lower()], basic.group(2))
+    for word in islice(_WORD.finditer(line, m.end()), 5):  # common layouts have the level in the first few
+        if (rank := _RANK.get(word.group().lower())) is not None:
+            return Parsed(_iso(m.groups()), rank, line[word.end() :].lstrip(" \t-:|]"))
+    return None
+
+
+def _combined(line: str) -> Parsed | None:
+    if (m := _COMBINED.match(line)) is None or (month := _MONTHS.get(m.group(2))) is None:
+        return None
+    d, _mon, y, hh, mi, ss, zone, status = m.groups()
+    when = _stamp(int(y), month, int(d), int(hh), int(mi), int(ss), None, zone)
+    return Parsed(when, 5 if status >= "500" else 4 if status >= "400" else 2, line)
+
+
+def _nginx_error(line: str) -> Parsed | None:
+    if (m := _NGINX.match(line)) is None:
+        return None
+    return Parsed(_iso((*m.groups()[:6], None, None)), _RANK.get(m.group(7)), m.group(8))
+
+
+def _plain(line: str) -> Parsed:
+    m = _LEAD.match(line)
+    return Parsed(None if m is None else _iso(m.groups()), guess_level(line), line)
+
+
+def regex_format(name: str, pattern: str, time_format: str | None = None) -> LogFormat:
+    """A format from configuration: `pattern`, a trusted regex matched at line starts with named groups
+    `time`, `level` and/or `message`; `time_format`, strptime for `time`. ValueError says what to fix."""
+    try:
+        rx = re.compile(pattern)
+    except re.error as err:
+        raise ValueError(f"log format {name!r}: pattern is not a valid regular expression ({err})") from None
+    groups = rx.groupindex.keys()
+    if not {"time", "level", "message"} & groups:
+        raise ValueError(f"log format {name!r}: pattern needs a (?P<time>…), (?P<level>…) or (?P<message>…)")
+    if time_format is not None and "time" not in groups:
+        raise ValueError(f"log format {name!r}: time_format is set, so pattern needs a (?P<time>…) group")
+    try:  # a round trip finds bad directives now, not as a missing time on every line
+        if time_format is not None:
+            datetime.strptime(datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC).strftime(time_format), time_format)
+    except ValueError as err:
+        raise ValueError(f"log format {name!r}: time_format {time_format!r} does not work: {err}") from None
+    yearless = time_format is not None and not any(y in time_format for y in ("%Y", "%y", "%G"))
+
+    def to_time(text: str) -> float | None:
+        if time_format is None:
+            return parse_time_text(text)
+        try:
+            dt = datetime.strptime(text, time_format)
+            if dt.tzinfo is not None:
+                return dt.timestamp()
+        except (ValueError, OverflowError):
+            return None
+        clock = (dt.hour, dt.minute, dt.second, f"{dt.microsecond:06d}")
+        if yearless:  # strptime says 1900
+            return _yearless(dt.month, dt.day, *clock)
+        return _stamp(dt.year, dt.month, dt.day, *clock, None)
+
+    def parse(line: str) -> Parsed | None:
+        if (m := rx.match(line)) is None:
+            return None
+        when = to_time(m.group("time") or "") if "time" in groups else None
+        level = level_rank(m.group("level") or "") if "level" in groups else guess_level(line)
+        message = m.group("message") if "message" in groups else None
+        return Parsed(when, level, line if message is None else message)
+
+    return _Format(name, parse, "time" in groups)
+
+
+_PARSERS = (("json", _json), ("syslog", _syslog), ("python", _python), ("combined", _combined))
+FORMATS: Mapping[str, LogFormat] = MappingProxyType(
+    {n: _Format(n, f) for n, f in (*_PARSERS, ("nginx-error", _nginx_error))}
+    | {"plain": _Format("plain", _plain, has_time=False)}
+)
+"""The built-in formats, in detection order; "plain" accepts every line."""
+
+
+def detect(lines: Sequence[str], formats: Sequence[LogFormat]) -> LogFormat:
+    """The first of `formats` that parses at least 60% of the non-blank lines of a sample;
+    FORMATS["plain"] otherwise (also for an empty sample)."""
+    sample = [line for line in lines if line.strip()]
+    for fmt in formats if sample else ():
+        if sum(fmt.parse(line) is not None for line in sample) >= 0.6 * len(sample):
+            return fmt
+    return FORMATS["plain"]
