@@ -16,25 +16,35 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from mcp_resources.errors import InvalidRequest
 
-__all__ = ["Cursor", "checksum"]
+__all__ = ["Cursor", "checksum", "stream_reader"]
 
 _CURSOR = re.compile(r"^([0-9a-f]{1,16})-([0-9a-f]{1,16})-([0-9a-f]{8})$")
 _CHECKED = 64
 
 
-def checksum(stream: BinaryIO, offset: int) -> int | None:
-    """The checksum of the bytes before `offset`, or None when the file is shorter than that."""
+def checksum(read: Callable[[int, int], bytes], offset: int) -> int | None:
+    """The checksum of the bytes before `offset` (`read(length, offset)`), None if the file is shorter."""
     start = max(0, offset - _CHECKED)
-    stream.seek(start)
-    data = stream.read(offset - start)
+    data = read(offset - start, start)
     if len(data) != offset - start:
         return None
     return zlib.crc32(data)
+
+
+def stream_reader(stream: BinaryIO) -> Callable[[int, int], bytes]:
+    """`read(length, offset)` over a seekable stream (a `.gz` file decompresses up to `offset`)."""
+
+    def read(length: int, offset: int) -> bytes:
+        stream.seek(offset)
+        return stream.read(length)
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +56,9 @@ class Cursor:
     crc: int
 
     @classmethod
-    def at(cls, inode: int, offset: int, stream: BinaryIO) -> Cursor:
-        """The cursor for `offset` in the open file `stream` (whose inode is `inode`)."""
-        return cls(inode, offset, checksum(stream, offset) or 0)
+    def at(cls, inode: int, offset: int, read: Callable[[int, int], bytes]) -> Cursor:
+        """The cursor for `offset` in the open file read by `read` (whose inode is `inode`)."""
+        return cls(inode, offset, checksum(read, offset) or 0)
 
     def __str__(self) -> str:
         return f"{self.inode:x}-{self.offset:x}-{self.crc:08x}"
@@ -65,8 +75,8 @@ class Cursor:
             )
         return cls(int(found[1], 16), int(found[2], 16), int(found[3], 16))
 
-    def continues(self, inode: int, stream: BinaryIO, *, same_inode: bool) -> bool:
-        """Whether the open file `stream` holds this position (`same_inode`: also require the inode)."""
+    def continues(self, inode: int, read: Callable[[int, int], bytes], *, same_inode: bool) -> bool:
+        """Whether the open file read by `read` holds this position (`same_inode`: also the inode)."""
         if same_inode and inode != self.inode:
             return False
-        return checksum(stream, self.offset) == self.crc
+        return checksum(read, self.offset) == self.crc

@@ -17,8 +17,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from itertools import islice
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "FORMATS",
@@ -40,6 +40,7 @@ _SEVERITY_RANK = (6, 6, 6, 5, 4, 3, 2, 1)  # syslog severity 0 (emerg) .. 7 (deb
 _PINO_RANK = {1: 0, 2: 1, 3: 2, 4: 4, 5: 5, 6: 6}  # pino/bunyan level // 10
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun"), 1)}
 _MONTHS |= {m: i for i, m in enumerate(("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 7)}
+_MONTHS |= {f"{i:02d}": i for i in range(1, 13)}
 _EPOCH_MIN, _EPOCH_MAX = -62135596800, 253402300799  # 0001-01-01 .. 9999-12-31 23:59:59 UTC
 
 _HMS = r"(\d\d):(\d\d):(\d\d)"
@@ -49,7 +50,8 @@ _Z = r"(?: ?([Zz]|[+-]\d\d(?::?\d\d)?))?"
 _ISO = re.compile(f"{_D}(?:{_T})?{_Z}")
 _LEAD = re.compile(rf"\[?{_D}{_T}{_Z}\]?[ \t]*")
 _NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d+)?")
-_WORD = re.compile(r"[^\s\[\]:|-]+")
+_SEP, _NAMES = r"[\s\[\]:|-]", "|".join(sorted(_RANK, key=len, reverse=True))
+_PY_LEVEL = re.compile(rf"{_SEP}*(?:[^\s\[\]:|-]+{_SEP}+){{0,4}}?({_NAMES})(?![^\s\[\]:|-])", re.IGNORECASE)
 _PY_BASIC = re.compile(r"(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG):[^:]*:(.*)")
 _PRI, _TAG = r"(?:<(\d{1,3})>)?", r"([^\s:\[]+(?:\[\d+\])?:.*)"  # syslog priority, "app[pid]: message"
 _BSD = re.compile(_PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) " + _HMS + r" (\S+) ?(.*)")
@@ -58,8 +60,8 @@ _RFC5424 = re.compile(
     r'<(\d{1,3})>1 (\S+) \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^"\]]|"(?:[^"\\]|\\.)*")*\])+)(?: \ufeff?|$)(.*)'
 )
 _COMBINED = re.compile(
-    r'\S+ \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "(?:[^"\\]|\\.)*" '
-    r"(\d{3}) (?:\d+|-)"
+    r"\S+ \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "
+    r'"[^"\\]*(?:\\.[^"\\]*)*" (\d{3}) (?:\d+|-)'
 )
 _NGINX = re.compile(rf"(\d{{4}})/(\d\d)/(\d\d) {_HMS} \[([a-z]+)\] (.*)")
 _JSON_TIME = ("time", "timestamp", "ts", "@timestamp", "t", "date", "datetime", "asctime")
@@ -92,41 +94,30 @@ def guess_level(text: str) -> int | None:
 
 
 @lru_cache(maxsize=4096)
-def _day(year: int, month: int, day: int) -> int | None:  # days since 1970-01-01
-    with suppress(ValueError):
-        return date(year, month, day).toordinal() - 719163
+def _hour(y: str, mo: str, d: str, h: str, tz: str | None) -> float | None:
+    """POSIX seconds when an hour starts (month '05' or 'May', `tz` 'Z', '+02:00', '-0700' or None: local)."""
+    with suppress(KeyError, ValueError, OverflowError, OSError):
+        year, month, day, hour = int(y), _MONTHS[mo], int(d), int(h)
+        days = date(year, month, day).toordinal() - 719163  # also refuses Feb 30, which mktime would take
+        if hour > 23:
+            return None
+        if tz is None:
+            return time.mktime((year, month, day, hour, 0, 0, 0, 0, -1))
+        digits = tz[1:].replace(":", "")
+        offset = 0 if tz in "Zz" else int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60
+        return float(days * 86400 + hour * 3600 + (offset if tz[0] == "-" else -offset))
     return None
 
 
-@lru_cache(maxsize=1024)
-def _local_offset(hour: int) -> int | None:  # per wall-clock hour, as mktime is the slow part
-    with suppress(OverflowError, OSError, ValueError):
-        return hour * 3600 - int(time.mktime((*time.gmtime(hour * 3600)[:4], 0, 0, 0, 0, -1)))
-    return None
+def _at(hour: float | None, mi: str, ss: str, frac: str | None = None) -> float | None:
+    """A time from the start of its hour and its minutes, seconds and fraction of a second as text."""
+    minute, second = int(mi), float(f"{ss}.{frac}") if frac else int(ss)
+    return None if hour is None or minute > 59 or second >= 61 else hour + minute * 60 + second
 
 
-def _stamp(y: int, mo: int, d: int, h: int, m: int, s: int, frac: str | None, tz: str | None) -> float | None:
-    """POSIX seconds of a time in zone `tz` ('Z', '+02:00', '-0700'; None: local); None if impossible."""
-    day = _day(y, mo, d)
-    if day is None or h > 23 or m > 59 or s > 60:
-        return None
-    wall = day * 86400 + h * 3600 + m * 60 + s + (float("0." + frac) if frac else 0.0)
-    if tz is None:
-        offset = _local_offset(int(wall // 3600))
-        return None if offset is None else wall - offset
-    return wall - _tz_offset(tz)
-
-
-@lru_cache(maxsize=256)
-def _tz_offset(tz: str) -> int:  # "Z", "+02:00", "-0700", "+05"
-    digits = tz[1:].replace(":", "")
-    offset = 0 if tz in "Zz" else int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60
-    return -offset if tz[0] == "-" else offset
-
-
-def _iso(g: Sequence[str | None]) -> float | None:  # groups y, m, d, H, M, S, fraction, zone
+def _iso(g: Sequence[str | Any]) -> float | None:  # groups y, m, d, H, M, S, fraction, zone
     y, mo, d, hh, mi, ss, frac, tz = g
-    return _stamp(int(y or 0), int(mo or 0), int(d or 0), int(hh or 0), int(mi or 0), int(ss or 0), frac, tz)
+    return _at(_hour(y, mo, d, hh or "0", tz), mi or "0", ss or "0", frac)
 
 
 def _epoch(value: object) -> float | None:
@@ -147,16 +138,12 @@ def parse_time_text(text: str) -> float | None:
     return _epoch(float(text)) if _NUMBER.fullmatch(text) else None
 
 
-@lru_cache(maxsize=1)
-def _year_at(hour: int) -> int:
-    return time.localtime(hour * 3600).tm_year
-
-
-def _yearless(mo: int, d: int, h: int, mi: int, s: int, frac: str | None = None) -> float | None:
-    """A local time without a year: this year, or last year if that is over a day ahead."""
-    year = _year_at(int((now := time.time()) // 3600))
-    found = _stamp(year, mo, d, h, mi, s, frac, None)
-    return _stamp(year - 1, mo, d, h, mi, s, frac, None) if found is None or found > now + 86400 else found
+@lru_cache(maxsize=4096)
+def _yearless(mo: str, d: str, h: str, now_hour: int) -> float | None:
+    """`_hour` for a local time without a year: this year's, or last year's if this is a day ahead of now."""
+    year = time.localtime(now_hour * 3600).tm_year
+    found = _hour(str(year), mo, d, h, None)
+    return _hour(str(year - 1), mo, d, h, None) if found is None or found > now_hour * 3600 + 86400 else found
 
 
 class LogFormat(ABC):
@@ -208,9 +195,11 @@ def _syslog(line: str) -> Parsed | None:
     if line.startswith("<") and (m := _RFC5424.match(line)):
         pri, stamp, message = m.groups()
         when = parse_time_text(stamp)
-    elif (m := _BSD.match(line)) and (month := _MONTHS.get(m.group(2))):
-        pri, _mon, d, hh, mi, ss, _host, message = m.groups()
-        when = _yearless(month, int(d), int(hh), int(mi), int(ss))
+    elif m := _BSD.match(line):
+        pri, mon, d, hh, mi, ss, _host, message = m.groups()
+        if mon not in _MONTHS:
+            return None
+        when = _at(_yearless(mon, d, hh, int(time.time() // 3600)), mi, ss)
     elif m := _SYS3339.match(line):
         pri, message, when = m.group(1), m.group(11), _iso(m.groups()[1:9])
     else:
@@ -224,17 +213,16 @@ def _python(line: str) -> Parsed | None:
     if (m := _LEAD.match(line)) is None:
         basic = _PY_BASIC.match(line)  # logging.basicConfig's "LEVEL:name:message"
         return None if basic is None else Parsed(None, _RANK[basic.group(1).lower()], basic.group(2))
-    for word in islice(_WORD.finditer(line, m.end()), 5):  # common layouts have the level in the first few
-        if (rank := _RANK.get(word.group().lower())) is not None:
-            return Parsed(_iso(m.groups()), rank, line[word.end() :].lstrip(" \t-:|]"))
+    if level := _PY_LEVEL.match(line, m.end()):  # common layouts have the level in the first 5 fields
+        return Parsed(_iso(m.groups()), _RANK[level.group(1).lower()], line[level.end() :].lstrip(" \t-:|]"))
     return None
 
 
 def _combined(line: str) -> Parsed | None:
-    if (m := _COMBINED.match(line)) is None or (month := _MONTHS.get(m.group(2))) is None:
+    if (m := _COMBINED.match(line)) is None:
         return None
-    d, _mon, y, hh, mi, ss, zone, status = m.groups()
-    when = _stamp(int(y), month, int(d), int(hh), int(mi), int(ss), None, zone)
+    d, mon, y, hh, mi, ss, zone, status = m.groups()
+    when = _at(_hour(y, mon, d, hh, zone), mi, ss)
     return Parsed(when, 5 if status >= "500" else 4 if status >= "400" else 2, line)
 
 
@@ -277,10 +265,9 @@ def regex_format(name: str, pattern: str, time_format: str | None = None) -> Log
                 return dt.timestamp()
         except (ValueError, OverflowError):
             return None
-        clock = (dt.hour, dt.minute, dt.second, f"{dt.microsecond:06d}")
-        if yearless:  # strptime says 1900
-            return _yearless(dt.month, dt.day, *clock)
-        return _stamp(dt.year, dt.month, dt.day, *clock, None)
+        mo, d, h, now = f"{dt.month:02d}", str(dt.day), str(dt.hour), int(time.time() // 3600)
+        start = _yearless(mo, d, h, now) if yearless else _hour(str(dt.year), mo, d, h, None)  # not 1900
+        return _at(start, str(dt.minute), str(dt.second), f"{dt.microsecond:06d}")
 
     def parse(line: str) -> Parsed | None:
         if (m := rx.match(line)) is None:

@@ -13,6 +13,7 @@ rotated file's last line counts, as nothing will be added to it).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import os
@@ -20,7 +21,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-__all__ = ["Budget", "RawLine", "complete_end", "lines_backward", "lines_forward", "open_stream"]
+from mcp_resources.builtins.filesystem.source import WouldBlock
+
+__all__ = [
+    "Budget",
+    "Pread",
+    "RawLine",
+    "complete_end",
+    "file_reader",
+    "lines_backward",
+    "lines_forward",
+    "open_stream",
+]
 
 _BLOCK = 1 << 16
 _FIRST_BLOCK = 1 << 14
@@ -39,13 +51,38 @@ class RawLine:
 Budget = Callable[[], bool]
 """Called now and then during a long scan; returns False when time is up."""
 
+Pread = Callable[[int, int], bytes]
+"""`read(length, offset)` of one open file (see `file_reader`)."""
 
-def complete_end(fd: int, size: int) -> int:
+
+def file_reader(fd: int, *, nowait: bool = False) -> Pread:
+    """`pread` on `fd`; with `nowait`, one that raises `WouldBlock` unless the data is cached."""
+    if not nowait:
+        return functools.partial(_pread, fd)
+    return functools.partial(_pread_cached, fd)
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    return os.pread(fd, length, offset)
+
+
+def _pread_cached(fd: int, length: int, offset: int) -> bytes:
+    buffer = bytearray(length)
+    try:
+        got = os.preadv(fd, [buffer], offset, os.RWF_NOWAIT)
+    except OSError:  # EAGAIN: not cached; EOPNOTSUPP: the filesystem cannot tell
+        raise WouldBlock from None
+    if got < length:
+        raise WouldBlock  # only part of it is cached (reads never go past the end)
+    return bytes(buffer)
+
+
+def complete_end(read: Pread, size: int) -> int:
     """The offset just past the last newline (the end of the last complete line), 0 if none."""
     pos = size
     while pos > 0:
         start = max(0, pos - _BLOCK)
-        found = os.pread(fd, pos - start, start).rfind(b"\n")
+        found = read(pos - start, start).rfind(b"\n")
         if found >= 0:
             return start + found + 1
         pos = start
@@ -53,7 +90,7 @@ def complete_end(fd: int, size: int) -> int:
 
 
 def lines_backward(
-    fd: int, end: int, cap: int, budget: Budget, want: int | None = None
+    read: Pread, end: int, cap: int, budget: Budget, want: int | None = None
 ) -> Iterator[list[RawLine]]:
     """Batches of the complete lines before `end` (a line start), last batch first, each in file order.
 
@@ -70,7 +107,7 @@ def lines_backward(
             return
         start = max(0, pos - size)
         size = min(size * 2, _LAST_BLOCK)
-        block = os.pread(fd, pos - start, start)
+        block = read(pos - start, start)
         block_end, pos = pos, start
         first = block.find(b"\n")
         if first < 0:
@@ -86,7 +123,7 @@ def lines_backward(
             offset += len(piece) + 1
         last = pieces[-1]  # the line ending at line_end, which may go on past this block
         if line_end != block_end and len(last) < cap:
-            last = os.pread(fd, min(cap, line_end - offset), offset)
+            last = read(min(cap, line_end - offset), offset)
         lines.append(RawLine(offset, line_end, last[:cap]))
         line_end = start + first
         if want is not None:
@@ -96,7 +133,7 @@ def lines_backward(
             yield lines
             return
         yield lines
-    yield [RawLine(0, line_end, os.pread(fd, min(cap, line_end), 0))]
+    yield [RawLine(0, line_end, read(min(cap, line_end), 0))]
 
 
 def open_stream(fd: int, compressed: bool) -> BinaryIO:

@@ -11,6 +11,7 @@ import heapq
 import os
 from typing import TYPE_CHECKING
 
+from mcp_resources.builtins.logs.lines import file_reader, open_stream
 from mcp_resources.builtins.logs.reads import Deadline
 from mcp_resources.builtins.logs.records import Pipeline, Record
 from mcp_resources.builtins.logs.render import Answer, render
@@ -39,11 +40,11 @@ def read_merged(provider: LogsProvider, names: list[str], req: LogRequest, uri: 
         fd, st = provider.open(file)
         try:
             if file.compressed:
-                from mcp_resources.builtins.logs.lines import open_stream
-
                 scan = tail_stream(open_stream(fd, True), req.filter, pipeline, limits, deadline)
             else:
-                scan = tail(fd, st.st_size, file.age == 0, req.filter, pipeline, limits, deadline)
+                scan = tail(
+                    file_reader(fd), st.st_size, file.age == 0, req.filter, pipeline, limits, deadline
+                )
         finally:
             os.close(fd)
         for record in scan.records:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -23,8 +24,10 @@ import anyio.to_thread
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
+from mcp_resources.builtins.filesystem.localfs import LocalCheck
 from mcp_resources.builtins.filesystem.reading import iso_time
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
+from mcp_resources.builtins.filesystem.source import WouldBlock
 from mcp_resources.builtins.logs.catalog import LogFile, scan_catalog
 from mcp_resources.builtins.logs.clean import Redactor
 from mcp_resources.builtins.logs.config import LogsConfig
@@ -54,6 +57,7 @@ __all__ = ["LogsProvider"]
 T = TypeVar("T")
 _CARRIED = ("level", "since", "until", "grep", "regex", "scan", "format")  # kept in follow/next links
 _SAMPLE = 1 << 16
+_INLINE_LINES = 1000  # a plain tail at most this long may be answered on the event loop
 
 
 class LogsProvider(ResourceProvider[LogsConfig]):
@@ -71,12 +75,15 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         self._custom = {n: regex_format(n, f.pattern, f.time_format) for n, f in config.formats.items()}
         self._detected: dict[str, tuple[int, LogFormat]] = {}
         self.templates = make_templates(name, prefix, config)
+        self.local: Callable[[], bool] = lambda: False
+        """Whether the root is on a local disk (reads of cached data may then skip the thread)."""
 
     # --- life cycle -----------------------------------------------------------
 
     async def start(self) -> None:
         """Open the root folder and find the log files."""
         self._sandbox = Sandbox(self.config.root)
+        self.local = LocalCheck(self._sandbox.real)
         self.rescan()
 
     async def aclose(self) -> None:
@@ -200,7 +207,14 @@ class LogsProvider(ResourceProvider[LogsConfig]):
                 uri=uri,
                 argument="since" if req.filter.since is not None else "until",
             )
-        pipeline, found = await self.run_sync(self._read_sync, file, req, uri)
+        done: tuple[Pipeline, FileRead] | None = None
+        if self._inline(file, req):
+            # A short plain tail from cached data on a local disk: answer on the event loop.
+            with contextlib.suppress(WouldBlock):
+                done = self._read_sync(file, req, uri, nowait=True)
+        if done is None:
+            done = await self.run_sync(self._read_sync, file, req, uri)
+        pipeline, found = done
         carried = {k: v for k, v in path.query.items() if k in _CARRIED}
         cursor = str(found.cursor) if found.cursor is not None else None
         answer = Answer(
@@ -218,10 +232,23 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         )
         return [render(answer, req.format)]
 
-    def _read_sync(self, file: LogFile, req: LogRequest, uri: str) -> tuple[Pipeline, FileRead]:
-        pipeline = self.pipeline(file, req)
+    def _inline(self, file: LogFile, req: LogRequest) -> bool:
+        plain = req.mode == "tail" and req.format == "text" and not req.filter.active
+        return plain and req.tail <= _INLINE_LINES and not file.compressed and self.local()
+
+    def _read_sync(
+        self, file: LogFile, req: LogRequest, uri: str, nowait: bool = False
+    ) -> tuple[Pipeline, FileRead]:
+        if nowait:
+            cached = self._detected.get(file.name)  # unparsed text: the format only names itself
+            if cached is None:
+                raise WouldBlock
+            pipeline = Pipeline(cached[1], self.redactor, self.config.max_line_length, False)
+        else:
+            pipeline = self.pipeline(file, req)
         deadline = Deadline(self.config.time_limit_ms / 1000)
-        return pipeline, read_file(self, file, req, pipeline, self.limits(req), deadline, uri)
+        found = read_file(self, file, req, pipeline, self.limits(req), deadline, uri, nowait=nowait)
+        return pipeline, found
 
     def _next(self, name: str, req: LogRequest, found: FileRead, carried: dict[str, str]) -> str | None:
         scan = found.scan

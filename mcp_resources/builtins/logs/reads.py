@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from typing import BinaryIO, Protocol
 
 from mcp_resources.builtins.logs.catalog import LogFile
-from mcp_resources.builtins.logs.cursor import Cursor
-from mcp_resources.builtins.logs.lines import complete_end, open_stream
+from mcp_resources.builtins.logs.cursor import Cursor, stream_reader
+from mcp_resources.builtins.logs.lines import Pread, file_reader, open_stream
 from mcp_resources.builtins.logs.records import Pipeline
 from mcp_resources.builtins.logs.request import LogRequest
 from mcp_resources.builtins.logs.scanning import (
@@ -72,24 +72,26 @@ def read_file(
     limits: Limits,
     deadline: Deadline,
     uri: str,
+    *,
+    nowait: bool = False,
 ) -> FileRead:
-    """Read `file` as `req` asks (runs in a worker thread)."""
+    """Read `file` as `req` asks (in a worker thread; `nowait`: a tail from cached data only)."""
     fd, st = opener.open(file)
     try:
         stream = open_stream(fd, file.compressed)
+        read = file_reader(fd, nowait=nowait)
         live = file.age == 0 and not file.compressed
         if req.mode == "cursor":
-            return _follow(opener, file, fd, st, stream, req, pipeline, limits, deadline, uri)
-        scan = _scan(fd, st, stream, file, req, pipeline, limits, deadline, uri)
-        end = scan.end if req.mode != "tail" or not live else complete_end(fd, st.st_size)
-        cursor = Cursor.at(st.st_ino, end, stream) if live else None
+            return _follow(opener, file, st, stream, req, pipeline, limits, deadline, uri)
+        scan = _scan(read, st, stream, file, req, pipeline, limits, deadline)
+        cursor = Cursor.at(st.st_ino, scan.end, read) if live else None
         return FileRead(scan, st.st_size, st.st_mtime, cursor)
     finally:
         os.close(fd)
 
 
 def _scan(
-    fd: int,
+    read: Pread,
     st: os.stat_result,
     stream: BinaryIO,
     file: LogFile,
@@ -97,14 +99,13 @@ def _scan(
     pipeline: Pipeline,
     limits: Limits,
     deadline: Deadline,
-    uri: str,
 ) -> Scan:
     flt, final = req.filter, file.age > 0
     if req.mode == "tail":
         limits = replace(limits, lines=min(limits.lines, req.tail))
         if file.compressed:
             return tail_stream(stream, flt, pipeline, limits, deadline)
-        return tail(fd, st.st_size, file.age == 0, flt, pipeline, limits, deadline)
+        return tail(read, st.st_size, file.age == 0, flt, pipeline, limits, deadline)
     if req.mode == "lines":
         start = skip_lines(stream, req.line - 1, deadline)
         if start is None:
@@ -117,7 +118,7 @@ def _scan(
         )
     start = 0  # since: bisect where the file can be read backwards and has timestamps
     if not file.compressed and pipeline.format.has_time and flt.since is not None:
-        start = seek_time(fd, st.st_size, flt.since, pipeline.format, deadline)
+        start = seek_time(read, st.st_size, flt.since, pipeline.format, deadline)
     return forward(stream, start, flt, pipeline, limits, deadline, final=final)
 
 
@@ -139,7 +140,6 @@ def _line_start(stream: BinaryIO, offset: int) -> int:
 def _follow(
     opener: Opener,
     file: LogFile,
-    fd: int,
     st: os.stat_result,
     stream: BinaryIO,
     req: LogRequest,
@@ -152,9 +152,10 @@ def _follow(
     cursor = Cursor.parse(req.cursor or "", uri)
     if file.age > 0 or file.compressed:
         raise InvalidRequest("cursor reads follow live files only", uri=uri, argument="cursor")
-    if cursor.offset <= st.st_size and cursor.continues(st.st_ino, stream, same_inode=True):
+    read = stream_reader(stream)
+    if cursor.offset <= st.st_size and cursor.continues(st.st_ino, read, same_inode=True):
         scan = forward(stream, cursor.offset, req.filter, pipeline, limits, deadline)
-        return FileRead(scan, st.st_size, st.st_mtime, Cursor.at(st.st_ino, scan.end, stream))
+        return FileRead(scan, st.st_size, st.st_mtime, Cursor.at(st.st_ino, scan.end, read))
     rotated = opener.siblings(file)
     found = _find_rotated(opener, rotated, cursor)
     gap = found is None
@@ -179,7 +180,7 @@ def _follow(
     merged.records.extend(scan.records)
     merged.stopped, merged.end = scan.stopped, scan.end
     merged.scanned += scan.scanned
-    return FileRead(merged, st.st_size, st.st_mtime, Cursor.at(st.st_ino, scan.end, stream), gap)
+    return FileRead(merged, st.st_size, st.st_mtime, Cursor.at(st.st_ino, scan.end, read), gap)
 
 
 def _find_rotated(opener: Opener, rotated: list[LogFile], cursor: Cursor) -> int | None:
@@ -195,7 +196,9 @@ def _find_rotated(opener: Opener, rotated: list[LogFile], cursor: Cursor) -> int
             try:
                 if st.st_ino != cursor.inode and same_inode:
                     continue
-                if cursor.continues(st.st_ino, open_stream(fd, older.compressed), same_inode=False):
+                if cursor.continues(
+                    st.st_ino, stream_reader(open_stream(fd, older.compressed)), same_inode=False
+                ):
                     return index
             finally:
                 os.close(fd)
@@ -215,6 +218,6 @@ def _read_rotated(
     try:
         stream = open_stream(fd, older.compressed)
         scan = forward(stream, start, req.filter, pipeline, limits, deadline, final=True)
-        return FileRead(scan, st.st_size, st.st_mtime, Cursor.at(st.st_ino, scan.end, stream))
+        return FileRead(scan, st.st_size, st.st_mtime, Cursor.at(st.st_ino, scan.end, stream_reader(stream)))
     finally:
         os.close(fd)

@@ -7,7 +7,6 @@ never mistaken for a complete one.
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +14,14 @@ from itertools import islice
 from typing import BinaryIO
 
 from mcp_resources.builtins.logs.formats import LogFormat
-from mcp_resources.builtins.logs.lines import Budget, RawLine, complete_end, lines_backward, lines_forward
+from mcp_resources.builtins.logs.lines import (
+    Budget,
+    Pread,
+    RawLine,
+    complete_end,
+    lines_backward,
+    lines_forward,
+)
 from mcp_resources.builtins.logs.records import Filter, Pipeline, Record, adopt, leading_orphans
 
 __all__ = ["Limits", "Scan", "forward", "seek_time", "skip_lines", "tail", "tail_stream"]
@@ -62,16 +68,16 @@ class Scan:
 
 
 def tail(
-    fd: int, size: int, live: bool, flt: Filter, pipeline: Pipeline, limits: Limits, budget: Budget
+    read: Pread, size: int, live: bool, flt: Filter, pipeline: Pipeline, limits: Limits, budget: Budget
 ) -> Scan:
     """The last `limits.lines` records passing `flt`, looking through at most `limits.scan` lines."""
-    scan = Scan(end=complete_end(fd, size) if live else size)
+    scan = Scan(end=complete_end(read, size) if live else size)
     # A rotated file's unterminated last line counts: pretend a newline follows it.
-    unterminated = not live and size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    unterminated = not live and size > 0 and read(1, size - 1) != b"\n"
     end = size + 1 if unterminated else scan.end
     pending: list[Record] = []
     want = None if flt.active else limits.lines
-    for found in lines_backward(fd, end, limits.line_bytes, budget, want):
+    for found in lines_backward(read, end, limits.line_bytes, budget, want):
         wanted = limits.lines - len(scan.records)
         if not flt.active and wanted <= 0:
             break
@@ -183,7 +189,7 @@ def skip_lines(stream: BinaryIO, count: int, budget: Budget) -> int | None:
     return offset
 
 
-def seek_time(fd: int, end: int, since: float, fmt: LogFormat, budget: Budget) -> int:
+def seek_time(read: Pread, end: int, since: float, fmt: LogFormat, budget: Budget) -> int:
     """A line start at or before the first record at or after `since`, by bisection on timestamps.
 
     Assumes times grow through the file, as logs do; a few lines out of order
@@ -192,7 +198,7 @@ def seek_time(fd: int, end: int, since: float, fmt: LogFormat, budget: Budget) -
     lo, hi = 0, end
     while hi - lo > _PROBE and budget():
         mid = (lo + hi) // 2
-        probe = _first_time(fd, mid, hi, fmt)
+        probe = _first_time(read, mid, hi, fmt)
         if probe is None:
             hi = mid
         elif probe[0] < since:
@@ -202,8 +208,8 @@ def seek_time(fd: int, end: int, since: float, fmt: LogFormat, budget: Budget) -
     return lo
 
 
-def _first_time(fd: int, start: int, stop: int, fmt: LogFormat) -> tuple[float, int] | None:
-    block = os.pread(fd, min(_PROBE, stop - start), start)
+def _first_time(read: Pread, start: int, stop: int, fmt: LogFormat) -> tuple[float, int] | None:
+    block = read(min(_PROBE, stop - start), start)
     newline = block.find(b"\n")
     if newline < 0:
         return None
