@@ -13,13 +13,16 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from mcp_resources.builtins.filesystem.reading import iso_time
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
+from mcp_resources.components import Resource
 from mcp_resources.uris import addressable
 
-__all__ = ["LogFile", "scan_catalog"]
+__all__ = ["LogFile", "list_entries", "scan_catalog"]
 
 _SUFFIX = re.compile(r"^(?:\.(\d{1,6})|-(\d{8,14}))(\.gz)?$|^(\.gz)$")
 
@@ -96,3 +99,33 @@ def _siblings(sandbox: Sandbox, live: LogFile) -> list[LogFile]:
         LogFile("/".join((*folder, name)), (*folder, name), live.name, age, compressed)
         for age, (_, name, compressed) in enumerate(ranked, start=1)
     ]
+
+
+def list_entries(
+    sandbox: Sandbox, catalog: dict[str, LogFile], name: str, uri: Callable[[str], str], tail_lines: int
+) -> list[Resource]:
+    """The listing: the merged view (with more than one live log), then each file with size and mtime."""
+    entries: list[Resource] = []
+    if sum(1 for f in catalog.values() if f.age == 0) > 1:
+        entries.append(
+            Resource(uri(""), f"{name} (merged)", "All logs merged by time", mime_type="text/plain")
+        )
+    for file in catalog.values():
+        try:
+            st = sandbox.lstat(file.parts)
+        except Refused:
+            continue  # gone since the scan
+        rotated = f"rotated from {file.base}; " if file.age else ""
+        entries.append(
+            Resource(
+                uri(file.name),
+                file.name,
+                file.parts[-1],
+                f"{rotated}last {tail_lines} lines (templates: windows, filters, follow)",
+                "text/plain",
+                st.st_size,
+                iso_time(st.st_mtime),
+            )
+        )
+    entries.sort(key=lambda r: r.uri)
+    return entries

@@ -1,13 +1,16 @@
 """Making log text safe to hand to a model: visible controls, cut lines, redacted secrets.
 
-Log lines come from whatever runs on the machine, so they are untrusted text (LOG-2):
-a terminal escape, a carriage return or a bidi override can hide or reorder what a
-reader sees, so `neutralise` turns each into a visible escape such as `\\x1b`. Logs
-also leak credentials (LOG-3): `Redactor` replaces the usual shapes of secrets with
-`[REDACTED]` before a line leaves the server. Redaction is pattern matching, so it is
-best effort; it leans towards hiding the value of any key that sounds secret.
-Both run on every line served, so a clean line costs one regex search or a few
-substring tests, and only lines that need it are rewritten.
+Log lines come from whatever runs on the machine, so they are untrusted text (LOG-2): a
+terminal escape, a carriage return or a bidi override can hide or reorder what a reader
+sees, so `neutralise` turns each into a visible escape such as `\\x1b`. Logs also leak
+credentials (LOG-3): `Redactor` replaces the usual shapes of secrets with `[REDACTED]`
+before a line leaves the server. Redaction is pattern matching, so it is best effort, and
+it leans towards hiding the value of any key that sounds secret.
+
+Both run on every line served. A clean line costs a few substring tests (each pattern runs
+only on lines holding a word it needs) and `str.isprintable`; only lines that need it are
+rewritten. No line, however built, makes a pattern slower than linear: lengths are bounded
+and a quoted value with no closing quote runs to the end of the line.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ REDACTED = "[REDACTED]"
 REDACTED_PEM = "[REDACTED PEM BLOCK]"
 
 # C0 but tab and newline, DEL, C1 (with the one-character CSI U+009B), bidi controls, the
-# line and paragraph separators (a second line break to many renderers) and tag characters.
+# line and paragraph separators (a line break to many renderers) and tag characters.
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\U000e0000-\U000e007f]"
 )
@@ -37,7 +40,10 @@ def _escape(m: re.Match[str]) -> str:
 def neutralise(text: str) -> str:
     """`text` with control, bidi and tag characters shown as escapes ('\\x1b', '\\r', '\\u202e',
     '\\U000e0041'); tab, newline and everything else unchanged."""
-    return text if _CONTROL.search(text) is None else _CONTROL.sub(_escape, text)
+    # Every character escaped is unprintable to Python, and most lines are all printable.
+    if text.isprintable() or _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escape, text)
 
 
 def cut(text: str, max_chars: int) -> str:
@@ -50,50 +56,29 @@ def cut(text: str, max_chars: int) -> str:
     return f"{text[:max_chars]} …[line cut: {len(text) - max_chars} more characters]"
 
 
-# Keys whose value is a secret: anything containing these words, and `auth` alone.
-_KEYS = (
-    r"(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
-    r"|credentials?|authorization)[\w.-]*|\bauth"
+# The value of a key containing one of these words, or `auth` alone; JSON, Python reprs and
+# JSON inside a JSON string quote keys and values. The lookahead lets the engine skip most
+# positions on a first-character test.
+_KEY = (
+    r"(?=[PpSsTtAaCc])(?i:(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|credentials?|authorization)[\w.-]{0,64}|\bauth)(?:\\?[\"'])?\s*[:=]\s*"
 )
-_QUOTE = r"(?:\\?[\"'])?"  # JSON, Python reprs and JSON inside a JSON string quote keys and values
 _VALUE = (
-    r"(?:\"(?P<dq>(?:[^\"\\]|\\.)*)\"|'(?P<sq>[^']*)'|\\\"(?P<eq>(?:[^\"\\]|\\[^\"])*)\\\""
-    r"|(?:(?:bearer|basic|digest|token)\s+)?(?P<raw>(?:[^\s,&;\"'\\]|\\(?![\"']))+))"
+    r"(?:\"(?P<dq>(?:[^\"\\]|\\.)*+)\\?(?:\"|$)|'(?P<sq>[^']*+)(?:'|$)"
+    r"|\\\"(?P<eq>(?:[^\"\\]|\\(?!\"))*+)(?:\\\"|(?=\")|$)"
+    r"|(?i:(?:bearer|basic|digest|token)\s+)?(?P<raw>(?:[^\s,&;\"'\\]|\\(?![\"']))+))"
 )
-_DEFAULT = re.compile(
-    rf"(?i:(?:{_KEYS}){_QUOTE}\s*[:=]\s*{_VALUE})"
-    # a bare bearer token, unless the "token" is an ordinary lowercase word ("bearer tokens expire")
-    r"|(?i:\bbearer)\s+(?![a-z]+(?![\w.~+/=-]))(?P<bearer>[\w.~+/-]{8,}=*)"
-    r"|://[^\s/:@]*:(?P<userinfo>[^\s/]+)@"  # URL userinfo password
-    r"|(?P<token>\b(?:(?:AKIA|ASIA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"
+_KEY_VALUE = re.compile(_KEY + _VALUE, re.DOTALL)
+_KEY_VALUE_GROUPS = ("dq", "sq", "eq", "raw")
+# A bare bearer token, unless the "token" is an ordinary lowercase word ("bearer tokens expire").
+_BEARER = re.compile(r"(?i:\bbearer)\s+(?![a-z]+(?![\w.~+/=-]))(?P<secret>[\w.~+/-]{8,}=*)")
+_USERINFO = re.compile(r"://[^\s/:@]*:(?P<secret>[^\s/]+)@")
+_TOKEN = re.compile(
+    r"(?<![\w-])(?:(?:AKIA|ASIA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"
     r"|glpat-[\w-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|[rs]k_live_[A-Za-z0-9]{16,}|AIza[\w-]{35}"
-    r"|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*))"
+    r"|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*)"
 )
-_GROUPS = ("dq", "sq", "eq", "raw", "bearer", "userinfo", "token")
-# Every default pattern needs one of these (lowercased) or one of the case-sensitive prefixes below.
-_HINTS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "://")
-_PREFIXES = (
-    "AKIA",
-    "ASIA",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "glpat-",
-    "xox",
-    "_live_",
-    "AIza",
-    "eyJ",
-)
-
 _PEM = re.compile(r"-----(BEGIN|END) ([A-Za-z0-9 ]{1,60})-----")
-
-
-def _secret_label(label: str) -> bool:
-    upper = label.upper()
-    return "PRIVATE" in upper or "SECRET" in upper or "STATIC KEY" in upper
 
 
 def _replace_group(m: re.Match[str], names: Sequence[str]) -> str:
@@ -101,12 +86,23 @@ def _replace_group(m: re.Match[str], names: Sequence[str]) -> str:
     for name in names:
         start, end = m.span(name)
         if start < end:
-            base = m.start()
-            text = m.group()
+            base, text = m.start(), m.group()
             return text[: start - base] + REDACTED + text[end - base :]
         if start >= 0:
             break
     return m.group()
+
+
+def _key_value(m: re.Match[str]) -> str:
+    return _replace_group(m, _KEY_VALUE_GROUPS)
+
+
+def _secret(m: re.Match[str]) -> str:
+    return _replace_group(m, ("secret",))
+
+
+def _whole(m: re.Match[str]) -> str:
+    return REDACTED if m.group() else ""
 
 
 class Redactor:
@@ -131,13 +127,10 @@ class Redactor:
 
     def redact_line(self, line: str) -> str:
         """One line with its secrets replaced (no PEM blocks: they span lines, see `redact`)."""
-        if self._defaults and _might_hold_secret(line):
-            line = _DEFAULT.sub(lambda m: _replace_group(m, _GROUPS), line)
+        if self._defaults:
+            line = _redact_defaults(line)
         for rx in self._extra:
-            if "secret" in rx.groupindex:
-                line = rx.sub(lambda m: _replace_group(m, ("secret",)), line)
-            else:
-                line = rx.sub(lambda m: REDACTED if m.group() else "", line)
+            line = rx.sub(_secret if "secret" in rx.groupindex else _whole, line)
         return line
 
     def redact(self, lines: Sequence[str]) -> list[str]:
@@ -148,15 +141,44 @@ class Redactor:
         public keys are kept. A window that starts inside a block (an END before any BEGIN)
         is redacted from its first line, and a block still open at the end to the last.
         """
-        out = _redact_pem(lines) if self._defaults and any("-----" in line for line in lines) else list(lines)
+        out = _redact_pem(lines) if self._defaults and any("-----" in line for line in lines) else lines
         return [self.redact_line(line) for line in out]
 
 
-def _might_hold_secret(line: str) -> bool:
-    if any(prefix in line for prefix in _PREFIXES):
-        return True
-    lower = line.lower()
-    return any(hint in lower for hint in _HINTS)
+def _redact_defaults(line: str) -> str:
+    low = line.lower()
+    if (
+        "pass" in low
+        or "pwd" in low
+        or "secret" in low
+        or "token" in low
+        or "key" in low
+        or "auth" in low
+        or "credential" in low
+    ):
+        line = _KEY_VALUE.sub(_key_value, line)
+    if "bearer" in low:
+        line = _BEARER.sub(_secret, line)
+    if "://" in line and "@" in line:
+        line = _USERINFO.sub(_secret, line)
+    if (
+        "eyJ" in line
+        or "xox" in line
+        or "glpat-" in line
+        or "_live_" in line
+        or (
+            "gh" in line
+            and ("github_pat_" in line or any(p in line for p in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")))
+        )
+        or ("A" in line and ("AKIA" in line or "ASIA" in line or "AIza" in line))
+    ):
+        line = _TOKEN.sub(REDACTED, line)
+    return line
+
+
+def _secret_label(label: str) -> bool:
+    upper = label.upper()
+    return "PRIVATE" in upper or "SECRET" in upper or "STATIC KEY" in upper
 
 
 def _redact_pem(lines: Sequence[str]) -> list[str]:

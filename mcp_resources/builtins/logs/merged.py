@@ -35,7 +35,10 @@ def read_merged(provider: LogsProvider, names: list[str], req: LogRequest, uri: 
     for name in names:
         file = provider.catalog[name]
         pipeline = Pipeline(
-            provider.format_of(file), provider.redactor, provider.config.max_line_length, True
+            provider.formats.choose(file, provider.open),
+            provider.redactor,
+            provider.config.max_line_length,
+            True,
         )
         fd, st = provider.open(file)
         try:

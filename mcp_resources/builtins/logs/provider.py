@@ -16,7 +16,6 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
-from fnmatch import fnmatchcase
 from typing import Any, ClassVar, TypeVar
 
 import anyio
@@ -25,14 +24,13 @@ from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
 from mcp_resources.builtins.filesystem.localfs import LocalCheck
-from mcp_resources.builtins.filesystem.reading import iso_time
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
 from mcp_resources.builtins.filesystem.source import WouldBlock
-from mcp_resources.builtins.logs.catalog import LogFile, scan_catalog
+from mcp_resources.builtins.logs.catalog import LogFile, list_entries, scan_catalog
+from mcp_resources.builtins.logs.choose import FormatChooser
 from mcp_resources.builtins.logs.clean import Redactor
 from mcp_resources.builtins.logs.config import LogsConfig
-from mcp_resources.builtins.logs.formats import FORMATS, LEVELS, LogFormat, detect, regex_format
-from mcp_resources.builtins.logs.lines import open_stream
+from mcp_resources.builtins.logs.formats import LEVELS
 from mcp_resources.builtins.logs.merged import read_merged
 from mcp_resources.builtins.logs.reads import Deadline, FileRead, read_file
 from mcp_resources.builtins.logs.records import Pipeline
@@ -44,7 +42,6 @@ from mcp_resources.components import (
     Completion,
     Contents,
     Publish,
-    Resource,
     ResourcePage,
     ResourceProvider,
     ResourceTemplate,
@@ -56,7 +53,6 @@ __all__ = ["LogsProvider"]
 
 T = TypeVar("T")
 _CARRIED = ("level", "since", "until", "grep", "regex", "scan", "format")  # kept in follow/next links
-_SAMPLE = 1 << 16
 _INLINE_LINES = 1000  # a plain tail at most this long may be answered on the event loop
 
 
@@ -72,8 +68,7 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         self._sandbox: Sandbox | None = None
         self.catalog: dict[str, LogFile] = {}
         self.redactor = Redactor(config.redact, defaults=config.redact_defaults)
-        self._custom = {n: regex_format(n, f.pattern, f.time_format) for n, f in config.formats.items()}
-        self._detected: dict[str, tuple[int, LogFormat]] = {}
+        self.formats = FormatChooser(config)
         self.templates = make_templates(name, prefix, config)
         self.local: Callable[[], bool] = lambda: False
         """Whether the root is on a local disk (reads of cached data may then skip the thread)."""
@@ -154,38 +149,12 @@ class LogsProvider(ResourceProvider[LogsConfig]):
     async def list_resources(self, cursor: str | None, limit: int) -> ResourcePage:
         """Every served file with its size and modification time, and the merged view."""
         catalog = await self.run_sync(self.rescan)
-        entries = await self.run_sync(self._entries, catalog)
+        entries = await self.run_sync(
+            list_entries, self.sandbox, catalog, self.name, self.file_uri, self.config.tail_lines
+        )
         after = [r for r in entries if cursor is None or r.uri > cursor]
         page = after[:limit]
         return ResourcePage(page, page[-1].uri if len(after) > limit else None)
-
-    def _entries(self, catalog: dict[str, LogFile]) -> list[Resource]:
-        entries: list[Resource] = []
-        if sum(1 for f in catalog.values() if f.age == 0) > 1:
-            entries.append(
-                Resource(
-                    self.prefix, f"{self.name} (merged)", "All logs merged by time", mime_type="text/plain"
-                )
-            )
-        for file in catalog.values():
-            try:
-                st = self.sandbox.lstat(file.parts)
-            except Refused:
-                continue
-            rotated = f"rotated from {file.base}; " if file.age else ""
-            entries.append(
-                Resource(
-                    self.file_uri(file.name),
-                    file.name,
-                    file.name.rsplit("/", 1)[-1],
-                    f"{rotated}last {self.config.tail_lines} lines (templates: windows, filters, follow)",
-                    "text/plain",
-                    st.st_size,
-                    iso_time(st.st_mtime),
-                )
-            )
-        entries.sort(key=lambda r: r.uri)
-        return entries
 
     async def list_templates(self) -> Sequence[ResourceTemplate]:
         """Tail-and-filter, window, follow and merged templates."""
@@ -201,12 +170,6 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         name = "/".join(path.parts)
         file = await self.lookup(name, uri)
         req = self.request(path.query, uri)
-        if (req.filter.since is not None or req.filter.until is not None) and not self._has_time(file):
-            raise InvalidRequest(
-                f"{name} has no timestamps the server recognises; drop since/until or declare its format",
-                uri=uri,
-                argument="since" if req.filter.since is not None else "until",
-            )
         done: tuple[Pipeline, FileRead] | None = None
         if self._inline(file, req):
             # A short plain tail from cached data on a local disk: answer on the event loop.
@@ -240,12 +203,20 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         self, file: LogFile, req: LogRequest, uri: str, nowait: bool = False
     ) -> tuple[Pipeline, FileRead]:
         if nowait:
-            cached = self._detected.get(file.name)  # unparsed text: the format only names itself
-            if cached is None:
+            known = self.formats.known(file)  # unparsed text: the format only names itself
+            if known is None:
                 raise WouldBlock
-            pipeline = Pipeline(cached[1], self.redactor, self.config.max_line_length, False)
+            pipeline = Pipeline(known, self.redactor, self.config.max_line_length, False)
         else:
             pipeline = self.pipeline(file, req)
+        timed = req.filter.since is not None or req.filter.until is not None
+        if timed and not pipeline.format.has_time:
+            raise InvalidRequest(
+                f"{file.name} has no timestamps the server recognises ({pipeline.format.name} format); "
+                "drop since/until or declare its format",
+                uri=uri,
+                argument="since" if req.filter.since is not None else "until",
+            )
         deadline = Deadline(self.config.time_limit_ms / 1000)
         found = read_file(self, file, req, pipeline, self.limits(req), deadline, uri, nowait=nowait)
         return pipeline, found
@@ -271,32 +242,9 @@ class LogsProvider(ResourceProvider[LogsConfig]):
     def pipeline(self, file: LogFile, req: LogRequest) -> Pipeline:
         """How `file`'s lines are cleaned and parsed for `req` (blocking: detects the format)."""
         parse = req.filter.needs_parse or req.format == "json"
-        return Pipeline(self.format_of(file), self.redactor, self.config.max_line_length, parse)
-
-    def _has_time(self, file: LogFile) -> bool:
-        cached = self._detected.get(file.name)
-        return cached is None or cached[1].has_time  # unknown yet: the read finds out
-
-    def format_of(self, file: LogFile) -> LogFormat:
-        """The format of `file`: declared for it, configured, or detected from its start (cached)."""
-        for name, spec in self.config.formats.items():
-            if any(fnmatchcase(file.base, g) for g in spec.files):
-                return self._custom[name]
-        if self.config.format != "auto":
-            return self._custom.get(self.config.format) or FORMATS[self.config.format]
-        fd, st = self.open(file)
-        try:
-            cached = self._detected.get(file.name)
-            if cached is not None and cached[0] == st.st_ino:
-                return cached[1]
-            sample = open_stream(fd, file.compressed).read(_SAMPLE)
-        finally:
-            os.close(fd)
-        lines = sample.decode("utf-8", "replace").splitlines()[:200]
-        candidates = [self._custom[n] for n, f in self.config.formats.items() if not f.files]
-        fmt = detect(lines, [*candidates, *(f for n, f in FORMATS.items() if n != "plain")])
-        self._detected[file.name] = (st.st_ino, fmt)
-        return fmt
+        return Pipeline(
+            self.formats.choose(file, self.open), self.redactor, self.config.max_line_length, parse
+        )
 
     async def _read_merged(self, query: Mapping[str, str], uri: str) -> Contents:
         req = self.request(query, uri)
