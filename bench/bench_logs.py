@@ -35,10 +35,12 @@ from pathlib import Path
 
 import anyio
 import mcp_types as types
-from bench_sqlite import interleaved, pct, timed
+from bench_sqlite import interleaved, pct
 from mcp import Client, MCPDeprecationWarning, StdioServerParameters
 
 GIB = 1 << 30
+SCAN = "level=error over the last 100,000 lines"
+TAIL_BYTES = "read the same 100 lines as a file"
 LEVELS = ["INFO"] * 90 + ["DEBUG"] * 7 + ["WARNING"] * 2 + ["ERROR"]
 
 # Appends `count` lines at `rate` a second in batches of 100; each line carries its write time.
@@ -49,7 +51,8 @@ start = time.monotonic()
 with open(path, "a") as out:
     for first in range(0, count, 100):
         now = time.monotonic()
-        out.write("".join(f"2026-11-21 10:00:00,000 INFO load: {now:.6f} line {n}\\n" for n in range(first, first + 100)))
+        stamp = f"2026-11-21 10:00:00,000 INFO load: {now:.6f} line"
+        out.write("".join(f"{stamp} {n}\\n" for n in range(first, first + 100)))
         out.flush()
         delay = start + (first + 100) / rate - time.monotonic()
         if delay > 0:
@@ -140,12 +143,21 @@ async def run(args: argparse.Namespace) -> str:
         started = time.perf_counter()
         lines = make_log(work / "logs" / "big.log", args.size)
         size = (work / "logs" / "big.log").stat().st_size
-        print(f"{lines:,}-line log ({size / GIB:.2f} GiB) in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        with (work / "logs" / "big.log").open("rb") as big:  # the tail's own bytes, as a plain file
+            big.seek(size - 64 * 1024)
+            (work / "files" / "tail100.txt").write_bytes(b"".join(big.read().splitlines(True)[-100:]))
+        print(
+            f"{lines:,}-line log ({size / GIB:.2f} GiB) in {time.perf_counter() - started:.1f}s",
+            file=sys.stderr,
+        )
         samples: dict[str, list[float]] = {}
         async with Client(server(work), mode="legacy", cache=None) as client:
 
             async def kib() -> None:
                 await client.read_resource("files://kib.txt")
+
+            async def same_bytes() -> None:
+                await client.read_resource("files://tail100.txt")
 
             async def tail100() -> None:
                 await client.read_resource("logs://big.log?tail=100")
@@ -156,15 +168,19 @@ async def run(args: argparse.Namespace) -> str:
             async def window() -> None:
                 await client.read_resource("logs://big.log?tail=100000")
 
-            for op in (kib, tail100, errors, window):
+            for op in (kib, same_bytes, tail100, errors, window):
                 await op()
             gc.collect()
             gc.freeze()
             for round_no in range(args.rounds):
-                await interleaved(args.reads, {"read 1 KiB file": kib, "last 100 lines of 1 GiB log": tail100}, samples)
+                await interleaved(
+                    args.reads,
+                    {"read 1 KiB file": kib, "last 100 lines of 1 GiB log": tail100, TAIL_BYTES: same_bytes},
+                    samples,
+                )
                 await interleaved(
                     args.scans,
-                    {"level=error over the last 100,000 lines": errors, "last 100,000 lines, unfiltered": window},
+                    {SCAN: errors, "last 100,000 lines, unfiltered": window},
                     samples,
                 )
                 print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
@@ -174,7 +190,9 @@ async def run(args: argparse.Namespace) -> str:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(samples: dict[str, list[float]], follow: dict[str, float], args: argparse.Namespace, size: int) -> str:
+def report(
+    samples: dict[str, list[float]], follow: dict[str, float], args: argparse.Namespace, size: int
+) -> str:
     med = {name: statistics.median(values) * 1000 for name, values in samples.items()}
     lines = [
         f"- date: {time.strftime('%Y-%m-%d')}; Python {platform.python_version()}; mcp {version('mcp')}; "
@@ -185,22 +203,27 @@ def report(samples: dict[str, list[float]], follow: dict[str, float], args: argp
     ]
     lines += [f"| {n} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} |" for n, v in samples.items()]
     ratio = med["last 100 lines of 1 GiB log"] / med["read 1 KiB file"]
+    same = med["last 100 lines of 1 GiB log"] / med[TAIL_BYTES]
     lines += [
         "",
         "| measure | value | target |",
         "|---|---:|---|",
         f"| last 100 lines of 1 GiB / 1 KiB file read (medians) | {ratio:.2f}× | ≤ 1.5× |",
-        f"| level=error over 100,000 lines (p50) | {med['level=error over the last 100,000 lines']:.0f} ms | recorded |",
+        f"| last 100 lines of 1 GiB / the same bytes read as a file | {same:.2f}× | (explains the above) |",
+        f"| level=error over 100,000 lines (p50) | {med[SCAN]:.0f} ms | recorded |",
         f"| writer at 10,000 lines/s for {args.writer_seconds:g} s: lines read via cursor | "
         f"{follow['lines']:,.0f} of {follow['expected']:,.0f} | none lost |",
         f"| notifications a second | {follow['updates_per_s']:.1f} | bounded |",
-        f"| lag from write to client, p50 / p99 | {follow['lag_p50']:.0f} / {follow['lag_p99']:.0f} ms | recorded |",
+        f"| lag from write to client, p50 / p99 | {follow['lag_p50']:.0f} / {follow['lag_p99']:.0f} ms"
+        " | recorded |",
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--reads", type=int, default=300, help="tail/file reads per round")
     parser.add_argument("--scans", type=int, default=3, help="100,000-line scans per round")

@@ -272,3 +272,10 @@ def test_config_mistakes_fail_at_start(logs: Path, options: dict[str, object], e
     with pytest.raises(ConfigError) as caught:
         assemble_toml(toml, logs.parent)
     assert "providers.logs" in str(caught.value) and expected in str(caught.value)
+
+
+async def test_time_filters_on_a_log_without_timestamps_are_refused(client: Client, logs: Path) -> None:
+    (logs / "plain.log").write_text("just words\nmore words\n")
+    bad = await error(client, "logs://plain.log?since=1h")
+    assert bad.code == -32602 and bad.data["argument"] == "since" and "timestamps" in bad.message
+    assert (await text(client, "logs://plain.log?grep=more")).strip() == "more words"

@@ -45,6 +45,7 @@ def test_builtins_are_listed_as_data_and_registered_like_plugins() -> None:
     assert [(info.name, info.source, info.provider_types) for info in plugins.plugins] == [
         ("filesystem", "built-in", ["filesystem"]),
         ("sqlite", "built-in", ["sqlite"]),
+        ("logs", "built-in", ["logs"]),
     ]
 
 
@@ -63,7 +64,7 @@ def test_each_load_gets_its_own_plugin_manager() -> None:
 
 def test_disable_blocks_a_builtin_before_import() -> None:
     plugins = load_plugins(disable=["filesystem"], entry_points=False)
-    assert [info.name for info in plugins.plugins] == ["sqlite"]
+    assert [info.name for info in plugins.plugins] == ["sqlite", "logs"]
     assert "filesystem" not in plugins.provider_types
 
 

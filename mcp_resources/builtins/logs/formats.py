@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Any
 
@@ -43,27 +43,28 @@ _MONTHS |= {m: i for i, m in enumerate(("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
 _MONTHS |= {f"{i:02d}": i for i in range(1, 13)}
 _EPOCH_MIN, _EPOCH_MAX = -62135596800, 253402300799  # 0001-01-01 .. 9999-12-31 23:59:59 UTC
 
+_ascii: Callable[[str], re.Pattern[str]] = partial(re.compile, flags=re.ASCII)  # \d: 0-9, no other digits
 _HMS = r"(\d\d):(\d\d):(\d\d)"
 _D = r"(\d{4})-(\d\d)-(\d\d)"
 _T = r"[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?"
 _Z = r"(?: ?([Zz]|[+-]\d\d(?::?\d\d)?))?"
-_ISO = re.compile(f"{_D}(?:{_T})?{_Z}")
-_LEAD = re.compile(rf"\[?{_D}{_T}{_Z}\]?[ \t]*")
-_NUMBER = re.compile(r"[+-]?\d{1,30}(?:\.\d+)?")
+_ISO = _ascii(f"{_D}(?:{_T})?{_Z}")
+_LEAD = _ascii(rf"\[?{_D}{_T}{_Z}\]?[ \t]*")
+_NUMBER = _ascii(r"[+-]?\d{1,30}(?:\.\d+)?")
 _SEP, _NAMES = r"[\s\[\]:|-]", "|".join(sorted(_RANK, key=len, reverse=True))
-_PY_LEVEL = re.compile(rf"{_SEP}*(?:[^\s\[\]:|-]+{_SEP}+){{0,4}}?({_NAMES})(?![^\s\[\]:|-])", re.IGNORECASE)
-_PY_BASIC = re.compile(r"(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG):[^:]*:(.*)")
+_PY_LEVEL = _ascii(rf"(?i){_SEP}*(?:[^\s\[\]:|-]+{_SEP}+){{0,4}}?({_NAMES})(?![^\s\[\]:|-])")
+_PY_BASIC = _ascii(r"(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG):[^:]*:(.*)")
 _PRI, _TAG = r"(?:<(\d{1,3})>)?", r"([^\s:\[]+(?:\[\d+\])?:.*)"  # syslog priority, "app[pid]: message"
-_BSD = re.compile(_PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) " + _HMS + r" (\S+) ?(.*)")
-_SYS3339 = re.compile(rf"{_PRI}{_D}T{_HMS}(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d) (\S+) {_TAG}")
-_RFC5424 = re.compile(
+_BSD = _ascii(_PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) " + _HMS + r" (\S+) ?(.*)")
+_SYS3339 = _ascii(rf"{_PRI}{_D}T{_HMS}(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d) (\S+) {_TAG}")
+_RFC5424 = _ascii(
     r'<(\d{1,3})>1 (\S+) \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^"\]]|"(?:[^"\\]|\\.)*")*\])+)(?: \ufeff?|$)(.*)'
 )
-_COMBINED = re.compile(
+_COMBINED = _ascii(
     r"\S+ \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "
     r'"[^"\\]*(?:\\.[^"\\]*)*" (\d{3}) (?:\d+|-)'
 )
-_NGINX = re.compile(rf"(\d{{4}})/(\d\d)/(\d\d) {_HMS} \[([a-z]+)\] (.*)")
+_NGINX = _ascii(rf"(\d{{4}})/(\d\d)/(\d\d) {_HMS} \[([a-z]+)\] (.*)")
 _JSON_TIME = ("time", "timestamp", "ts", "@timestamp", "t", "date", "datetime", "asctime")
 _JSON_LEVEL = ("level", "lvl", "severity", "levelname", "loglevel", "log.level")
 _JSON_MESSAGE = ("msg", "message", "event", "text")
@@ -289,9 +290,10 @@ FORMATS: Mapping[str, LogFormat] = MappingProxyType(
 
 
 def detect(lines: Sequence[str], formats: Sequence[LogFormat]) -> LogFormat:
-    """The first of `formats` that parses at least 60% of the non-blank lines of a sample;
-    FORMATS["plain"] otherwise (also for an empty sample)."""
-    sample = [line for line in lines if line.strip()]
+    """The first of `formats` that parses at least 60% of the sample's lines that could start a record;
+    FORMATS["plain"] otherwise (also for an empty sample). Blank and indented lines (traceback frames,
+    wrapped messages) are left out, so a log full of tracebacks is still recognised."""
+    sample = [line for line in lines if line.strip() and not line[0].isspace()]
     for fmt in formats if sample else ():
         if sum(fmt.parse(line) is not None for line in sample) >= 0.6 * len(sample):
             return fmt
