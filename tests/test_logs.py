@@ -279,3 +279,43 @@ async def test_time_filters_on_a_log_without_timestamps_are_refused(client: Clie
     bad = await error(client, "logs://plain.log?since=1h")
     assert bad.code == -32602 and bad.data["argument"] == "since" and "timestamps" in bad.message
     assert (await text(client, "logs://plain.log?grep=more")).strip() == "more words"
+
+
+class CountingReader:
+    """`read(length, offset)` on a real file that counts the bytes it was asked for."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        self.bytes = 0
+
+    def __call__(self, length: int, offset: int) -> bytes:
+        self.bytes += length
+        return os.pread(self.fd, length, offset)
+
+
+def test_a_tail_of_a_huge_file_reads_only_its_end(tmp_path: Path) -> None:
+    from mcp_resources.builtins.logs.lines import complete_end, lines_backward
+
+    huge = tmp_path / "huge.log"
+    with huge.open("wb") as out:  # 8 GiB, sparse: only the end holds lines
+        out.truncate(8 << 30)
+        out.seek(8 << 30)
+        out.write(b"".join(f"line {i}\n".encode() for i in range(1000)))
+    read = CountingReader(huge)
+    end = complete_end(read, huge.stat().st_size)
+    lines = [line for batch in lines_backward(read, end, 4096, lambda: True, 100) for line in batch]
+    assert [line.data for line in lines[-2:]] == [b"line 998", b"line 999"] and len(lines) == 100
+    assert read.bytes < 64 * 1024
+
+
+def test_since_finds_its_start_by_bisection(tmp_path: Path) -> None:
+    from mcp_resources.builtins.logs.formats import FORMATS
+    from mcp_resources.builtins.logs.scanning import seek_time
+
+    log = tmp_path / "long.log"
+    log.write_text("".join(f"{utc(i)} INFO web: request {i}\n" for i in range(200_000)))
+    read = CountingReader(log)
+    start = seek_time(read, log.stat().st_size, LOG_T0 + 150_000, FORMATS["python"], lambda: True)
+    first = log.read_bytes()[start:].split(b"\n", 1)[0].decode()
+    assert int(first.rsplit(" ", 1)[1]) in range(149_000, 150_001)  # at most one probe block early
+    assert read.bytes < log.stat().st_size / 20

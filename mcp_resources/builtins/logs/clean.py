@@ -143,36 +143,40 @@ class Redactor:
         is redacted from its first line, and a block still open at the end to the last.
         """
         out = _redact_pem(lines) if self._defaults and any("-----" in line for line in lines) else lines
+        if not self._extra and not (self._defaults and any(_triggers("\n".join(out)))):
+            return list(out)  # one look at the whole window instead of one per line
         return [self.redact_line(line) for line in out]
 
 
+def _triggers(text: str) -> tuple[bool, bool, bool, bool]:
+    """Which default patterns could match in `text` (key=value, bearer, URL password, token shapes).
+
+    A pattern runs only on text holding a word it cannot match without: these
+    substring tests cost about a microsecond a line, a pattern's search several.
+    """
+    low = text.lower()
+    key_value = any(word in low for word in ("pass", "pwd", "secret", "token", "key", "auth", "credential"))
+    tokens = (
+        "eyJ" in text
+        or "xox" in text
+        or "glpat-" in text
+        or "_live_" in text
+        or "github_pat_" in text
+        or ("gh" in text and any(p in text for p in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")))
+        or ("A" in text and ("AKIA" in text or "ASIA" in text or "AIza" in text))
+    )
+    return key_value, "bearer" in low, "://" in text and "@" in text, tokens
+
+
 def _redact_defaults(line: str) -> str:
-    # A pattern runs only on a line holding a word it cannot match without: these tests cost about
-    # a microsecond in all, a pattern's search several.
-    low = line.lower()
-    if (
-        "pass" in low
-        or "pwd" in low
-        or "secret" in low
-        or "token" in low
-        or "key" in low
-        or "auth" in low
-        or "credential" in low
-    ):
+    key_value, bearer, userinfo, tokens = _triggers(line)
+    if key_value:
         line = _KEY_VALUE.sub(_key_value, line)
-    if "bearer" in low:
+    if bearer:
         line = _BEARER.sub(_secret, line)
-    if "://" in line and "@" in line:
+    if userinfo:
         line = _USERINFO.sub(_secret, line)
-    if (
-        "eyJ" in line
-        or "xox" in line
-        or "glpat-" in line
-        or "_live_" in line
-        or "github_pat_" in line
-        or ("gh" in line and any(p in line for p in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")))
-        or ("A" in line and ("AKIA" in line or "ASIA" in line or "AIza" in line))
-    ):
+    if tokens:
         line = _TOKEN.sub(REDACTED, line)
     return line
 

@@ -79,13 +79,13 @@ def _pread_cached(fd: int, length: int, offset: int) -> bytes:
 
 def complete_end(read: Pread, size: int) -> int:
     """The offset just past the last newline (the end of the last complete line), 0 if none."""
-    pos = size
+    pos, block = size, 1 << 12  # usually the last line: start small, grow for long lines
     while pos > 0:
-        start = max(0, pos - _BLOCK)
+        start = max(0, pos - block)
         found = read(pos - start, start).rfind(b"\n")
         if found >= 0:
             return start + found + 1
-        pos = start
+        pos, block = start, min(block * 4, _LAST_BLOCK)
     return 0
 
 
