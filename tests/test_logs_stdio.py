@@ -42,12 +42,23 @@ async def browse(client: Client) -> str:
     assert [line.split()[-2] for line in since] == ["44", "45"]
     records = (await body(client, "logs://access.log?format=json&level=error"))["records"]
     assert [r["level"] for r in records] == ["error"] and "/p/7" in records[0]["text"]
+    for name, first_error in FIRST_ERRORS.items():  # every format's levels, parsed
+        found = (await body(client, f"logs://{name}?format=json&level=error"))["records"]
+        assert first_error in found[0]["text"] and found[0]["time"] > 1.7e9, name
     merged = (await body(client, "logs://?files=events.jsonl,sys.log&tail=2")).splitlines()
     assert merged[0].startswith("events.jsonl: ") or merged[0].startswith("sys.log: ")
     first = (await client.read_resource(APP + "?tail=1")).contents[0]
     return str((first.meta or {})[f"{META}follow"])
 
 
+FIRST_ERRORS = {
+    "app.log": "request 20 failed",
+    "access.log": "/p/7",
+    "events.jsonl": "event 3",
+    "sys.log": "disk failed",
+    "nginx-error.log": "upstream timed out",
+    "custom.log": "custom broke",
+}
 LOG_SINCE = utc(44).replace(",", ".").replace("+", "%2B")
 LOG_UNTIL = utc(45).replace(",", ".").replace("+", "%2B")
 

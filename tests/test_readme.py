@@ -61,4 +61,11 @@ async def test_the_demo_serves_over_stdio() -> None:
         assert canned.mime_type == "application/json" and "Edsger Dijkstra" in canned.text
         with pytest.raises(MCPError, match="Not authorized"):
             await client.read_resource("shop://query?sql=SELECT%20secret%20FROM%20api_keys")
+
+        assert {"logs://", "logs://shop-web.log", "logs://access.log", "logs://worker.jsonl"} <= set(listed)
+        [errors] = (await client.read_resource("logs://shop-web.log?level=error")).contents
+        assert "TimeoutError: gateway did not answer" in errors.text  # the traceback comes along
+        assert "sk_live_" not in errors.text and "[REDACTED]" in errors.text
+        [merged] = (await client.read_resource("logs://?level=error")).contents
+        assert "worker.jsonl: " in merged.text and "access.log: " in merged.text
     assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before  # served, never changed
