@@ -18,7 +18,8 @@ pytestmark = pytest.mark.anyio
 APP = "logs://app.log"
 META = "mcp-resources/"
 
-# Appends `count` numbered lines at `rate` a second in batches of 100, then prints time.monotonic().
+# Appends `count` numbered lines at `rate` a second in batches of 100, then prints the
+# time.monotonic() of its last write.
 WRITER = """
 import sys, time
 path, count, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -27,10 +28,11 @@ with open(path, "a") as out:
     for first in range(0, count, 100):
         out.write("".join(f"2025-05-01 10:00:00,000 INFO load: line {n}\\n" for n in range(first, first + 100)))
         out.flush()
-        delay = start + (first + 100) / rate - time.monotonic()
-        if delay > 0:
+        last = time.monotonic()
+        delay = start + (first + 100) / rate - last
+        if delay > 0 and first + 100 < count:
             time.sleep(delay)
-print(time.monotonic())
+print(last)
 """
 
 
@@ -66,7 +68,7 @@ async def test_fast_writer_bounded_rate_final_state_and_no_lost_lines(tmp_path: 
             assert writer.stdout is not None
             done = float((await writer.stdout.receive()).decode())
         started = seen.updated_at(APP)[0] if seen.updated_at(APP) else done
-        await seen.wait_updated_since(APP, done)  # the final state is announced
+        await seen.wait_updated_since(APP, done)  # the last write is announced
         await read_new()
         assert numbers == list(range(15000))  # every line once, in order
         per_second = len(seen.updated_at(APP)) / max(done - started, 0.5)
