@@ -13,11 +13,14 @@ builds no pydantic model per item.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+import anyio
+import anyio.to_thread
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 from pydantic import BaseModel, ConfigDict
@@ -189,11 +192,22 @@ class ResourceProvider(ABC, Generic[ProviderConfigT]):
 
     type_name: ClassVar[str]
     config_model: ClassVar[type[ProviderConfig]] = ProviderConfig
+    worker_threads: ClassVar[int] = 4
+    """How many of this provider's `run_sync` calls run at once."""
 
     def __init__(self, name: str, config: ProviderConfigT, prefix: str) -> None:
         self.name = name
         self.config = config
         self.prefix = prefix
+        self._workers = anyio.CapacityLimiter(self.worker_threads)
+
+    async def run_sync(self, func: Callable[..., _T], *args: Any) -> _T:
+        """Run blocking work (disk, parsing) in a worker thread.
+
+        Each provider has its own `worker_threads` slots, so a hung disk behind
+        one provider stalls neither the event loop nor the other providers.
+        """
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._workers)
 
     async def start(self) -> None:
         """Acquire what the provider needs (open the root, connect). Called once."""

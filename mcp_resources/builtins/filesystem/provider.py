@@ -13,11 +13,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
-import anyio
-import anyio.to_thread
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
@@ -47,7 +45,6 @@ from mcp_resources.uris import ResourcePath, build_uri, parse_uri
 __all__ = ["FilesystemProvider"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class FilesystemProvider(ResourceProvider[FilesystemConfig]):
@@ -58,7 +55,6 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
 
     def __init__(self, name: str, config: FilesystemConfig, prefix: str) -> None:
         super().__init__(name, config, prefix)
-        self._limiter = anyio.CapacityLimiter(4)
         self._sandbox: Sandbox | None = None
         self._local: LocalCheck | None = None
         self._policy: Policy | None = None
@@ -99,10 +95,6 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
     def policy(self) -> Policy:
         """The visibility rules (after `start()`)."""
         return self.started(self._policy)
-
-    async def run_sync(self, func: Callable[..., T], *args: Any) -> T:
-        """Run blocking disk work in this provider's worker threads."""
-        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._limiter)
 
     # --- listing --------------------------------------------------------------
 

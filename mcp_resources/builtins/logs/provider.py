@@ -13,13 +13,10 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar
 
-import anyio
-import anyio.to_thread
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
@@ -51,7 +48,6 @@ from mcp_resources.uris import build_uri, check_params, parse_uri
 
 __all__ = ["LogsProvider"]
 
-T = TypeVar("T")
 _CARRIED = ("level", "since", "until", "grep", "regex", "scan", "format")  # kept in follow/next links
 _INLINE_LINES = 1000  # a plain tail at most this long may be answered on the event loop
 
@@ -64,7 +60,6 @@ class LogsProvider(ResourceProvider[LogsConfig]):
 
     def __init__(self, name: str, config: LogsConfig, prefix: str) -> None:
         super().__init__(name, config, prefix)
-        self._limiter = anyio.CapacityLimiter(4)
         self._sandbox: Sandbox | None = None
         self.catalog: dict[str, LogFile] = {}
         self.redactor = Redactor(config.redact, defaults=config.redact_defaults)
@@ -96,10 +91,6 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         """Find the served files again (blocking: call it in a worker thread); returns the new catalog."""
         self.catalog = scan_catalog(self.sandbox, self.config.files, self.config.rotated)
         return self.catalog
-
-    async def run_sync(self, func: Callable[..., T], *args: Any) -> T:
-        """Run blocking file work in this provider's worker threads."""
-        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self._limiter)
 
     # --- the Opener protocol (reads.py) ----------------------------------------------
 
