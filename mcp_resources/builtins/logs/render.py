@@ -51,10 +51,12 @@ class Answer:
         if self.gap:
             notes.append("[log rotated: lines between your cursor and this read may be missing]")
         if self.stopped is not None and (not self.tail or self.stopped != "lines"):
-            where = "earlier lines not shown" if self.tail else "more lines"
-            why = "" if self.stopped == "lines" else f": stopped at {_REASONS[self.stopped]}"
-            link = f"; read {self.next_uri}" if self.next_uri else ""
-            notes.append(f"[{where}{why}{link}]".replace("[more lines; ", "[more lines: "))
+            parts = ["earlier lines not shown" if self.tail else "more lines"]
+            if self.stopped != "lines":
+                parts.append(f"stopped at {_REASONS[self.stopped]}")
+            if self.next_uri:
+                parts.append(f"read {self.next_uri}")
+            notes.append(f"[{parts[0]}: {'; '.join(parts[1:])}]" if len(parts) > 1 else f"[{parts[0]}]")
         return notes
 
     def meta(self) -> dict[str, Any]:
