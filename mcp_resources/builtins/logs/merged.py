@@ -8,15 +8,14 @@ A line without a timestamp keeps its place after the record above it.
 from __future__ import annotations
 
 import heapq
-import os
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from mcp_resources.builtins.logs.lines import file_reader, open_stream
-from mcp_resources.builtins.logs.reads import Deadline
+from mcp_resources.builtins.logs.reads import Deadline, read_file
 from mcp_resources.builtins.logs.records import Pipeline, Record
 from mcp_resources.builtins.logs.render import Answer, render
 from mcp_resources.builtins.logs.request import LogRequest
-from mcp_resources.builtins.logs.scanning import Scan, tail, tail_stream
+from mcp_resources.builtins.logs.scanning import Scan
 from mcp_resources.components import TextContent
 
 if TYPE_CHECKING:
@@ -28,8 +27,8 @@ __all__ = ["read_merged"]
 def read_merged(provider: LogsProvider, names: list[str], req: LogRequest, uri: str) -> TextContent:
     """The merged tail of `names` (runs in a worker thread)."""
     deadline = Deadline(provider.config.time_limit_ms / 1000)
-    limits = provider.limits(req)
-    limits = type(limits)(min(limits.lines, req.tail), limits.bytes, limits.scan, limits.line_bytes)
+    limits = replace(provider.limits(req), lines=min(provider.config.max_lines, req.tail))
+    each = replace(req, mode="tail")  # every file's tail, whatever else the merged view was asked
     tails: list[list[Record]] = []
     stopped: str | None = None
     for name in names:
@@ -38,18 +37,9 @@ def read_merged(provider: LogsProvider, names: list[str], req: LogRequest, uri: 
             provider.formats.choose(file, provider.open),
             provider.redactor,
             provider.config.max_line_length,
-            True,
+            True,  # times order the merge
         )
-        fd, st = provider.open(file)
-        try:
-            if file.compressed:
-                scan = tail_stream(open_stream(fd, True), req.filter, pipeline, limits, deadline)
-            else:
-                scan = tail(
-                    file_reader(fd), st.st_size, file.age == 0, req.filter, pipeline, limits, deadline
-                )
-        finally:
-            os.close(fd)
+        scan = read_file(provider, file, each, pipeline, limits, deadline, uri).scan
         for record in scan.records:
             record.file = name
         tails.append(scan.records)
