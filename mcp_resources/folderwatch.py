@@ -32,9 +32,13 @@ from watchfiles._rust_notify import RustNotify
 
 from mcp_resources.doorbell import Stopper, open_doorbell
 
-__all__ = ["Batch", "watch_error", "watch_generation"]
+__all__ = ["DEBOUNCE_MS", "STEP_MS", "Batch", "watch_error", "watch_generation"]
 
 Batch = set[tuple[int, str]]
+STEP_MS = 5
+"""Default `step_ms`: a burst ends once nothing new came for this long."""
+DEBOUNCE_MS = 100
+"""Default `debounce_ms`: at most one batch this often (about ten a second)."""
 _IDLE_CHECK_S = 1.0  # how often an idle watcher thread checks that it should stop
 _POLL_MS = 1000  # the same, when polling without a doorbell
 _BUSY_MS = 100  # polling after the doorbell rang, if watchfiles had nothing new

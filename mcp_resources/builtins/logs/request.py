@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import re2
@@ -84,22 +84,23 @@ def parse_request(
             uri=uri,
             argument=given[1],
         )
-    common = {"tail": tail or tail_lines, "filter": flt, "scan": scan, "format": fmt}
     if "count" in query and "line" not in query:
         raise InvalidRequest("count goes with line (line=1&count=100)", uri=uri, argument="count")
     if "length" in query and "offset" not in query:
         raise InvalidRequest("length goes with offset (offset=0&length=65536)", uri=uri, argument="length")
+    output: Literal["text", "json"] = "json" if fmt == "json" else "text"
+    request = LogRequest("tail", tail or tail_lines, flt, scan, output)
     if "line" in query:
         count = number("count", 1, max_lines) or tail_lines
-        return LogRequest("lines", line=number("line", 1) or 1, count=count, **common)  # type: ignore[arg-type]
+        return replace(request, mode="lines", line=number("line", 1) or 1, count=count)
     if "offset" in query:
         length = number("length", 1) or (1 << 62)
-        return LogRequest("bytes", offset=number("offset", 0) or 0, length=length, **common)  # type: ignore[arg-type]
+        return replace(request, mode="bytes", offset=number("offset", 0) or 0, length=length)
     if "cursor" in query:
-        return LogRequest("cursor", cursor=query["cursor"], **common)  # type: ignore[arg-type]
+        return replace(request, mode="cursor", cursor=query["cursor"])
     if flt.since is not None and tail is None:
-        return LogRequest("since", **common)  # type: ignore[arg-type]
-    return LogRequest("tail", **common)  # type: ignore[arg-type]
+        return replace(request, mode="since")
+    return request
 
 
 def _level(query: Mapping[str, str], uri: str) -> int | None:

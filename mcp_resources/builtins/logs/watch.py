@@ -5,7 +5,7 @@ files in) are watched, each on its own. A batch of events rescans the
 catalog: each served file that changed gets one `updated` (and so does the
 merged view), and files coming or going (a new log, a rotation making
 `app.log.1`) make one `list_changed`. Batches come at most every
-`_DEBOUNCE_MS` (see `folderwatch`), so a log written 10,000 lines a second
+`DEBOUNCE_MS` (see `folderwatch`), so a log written 10,000 lines a second
 yields about ten `updated` a second, and the batch after the last write
 announces the final state.
 """
@@ -23,7 +23,7 @@ import anyio
 from mcp_resources.builtins.logs.catalog import LogFile
 from mcp_resources.components import Publish, ResourcesListChanged, ResourceUpdated
 from mcp_resources.doorbell import Stopper
-from mcp_resources.folderwatch import Batch, watch_generation
+from mcp_resources.folderwatch import DEBOUNCE_MS, STEP_MS, Batch, watch_generation
 
 if TYPE_CHECKING:
     from mcp_resources.builtins.logs.provider import LogsProvider
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["LogWatcher"]
 
 log = logging.getLogger(__name__)
-_STEP_MS = 5
-_DEBOUNCE_MS = 100
 
 
 class LogWatcher:
@@ -61,7 +59,7 @@ class LogWatcher:
         async with anyio.create_task_group() as tg, send, receive:
             folders = self.folders(known)
             stop = Stopper()
-            await tg.start(watch_generation, folders, stop, send.send_nowait, _STEP_MS, _DEBOUNCE_MS)
+            await tg.start(watch_generation, folders, stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
             started()
             async for batch in receive:
                 catalog = await provider.run_sync(provider.rescan)
@@ -81,7 +79,7 @@ class LogWatcher:
                     # New folders: the next generation watches before the old one stops.
                     log.debug("logs %r: watching %d folders", provider.name, len(now))
                     old, stop = stop, Stopper()
-                    await tg.start(watch_generation, now, stop, send.send_nowait, _STEP_MS, _DEBOUNCE_MS)
+                    await tg.start(watch_generation, now, stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
                     old.set()
                     folders = now
             tg.cancel_scope.cancel()

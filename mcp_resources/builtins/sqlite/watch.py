@@ -8,7 +8,7 @@ whether anything was committed and
 `PRAGMA schema_version` tells a schema change (a new or dropped table) from a
 data change. A data change announces every table, view and the schema as
 updated; a schema change also `list_changed`. Batches come at most every
-`_DEBOUNCE_MS` (see `folderwatch`), so a writer committing 1,000 transactions a
+`DEBOUNCE_MS` (see `folderwatch`), so a writer committing 1,000 transactions a
 second yields about ten rounds a second, and the round after its last commit
 announces the final state.
 """
@@ -26,7 +26,7 @@ import anyio
 from mcp_resources.builtins.sqlite.engine import open_mode
 from mcp_resources.components import Publish, ResourcesListChanged, ResourceUpdated
 from mcp_resources.doorbell import Stopper
-from mcp_resources.folderwatch import Batch, watch_generation
+from mcp_resources.folderwatch import DEBOUNCE_MS, STEP_MS, Batch, watch_generation
 
 if TYPE_CHECKING:
     from mcp_resources.builtins.sqlite.provider import SqliteProvider
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["DatabaseWatcher"]
 
 log = logging.getLogger(__name__)
-_STEP_MS = 5
-_DEBOUNCE_MS = 100
 Fingerprint = tuple[tuple[int, int, int] | None, ...]
 
 
@@ -68,7 +66,7 @@ class DatabaseWatcher:
         async with anyio.create_task_group() as tg, send, receive:
             stop = Stopper()
             folder = str(self.path.parent)
-            await tg.start(watch_generation, [folder], stop, send.send_nowait, _STEP_MS, _DEBOUNCE_MS)
+            await tg.start(watch_generation, [folder], stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
             started()
             async for batch in receive:
                 if not any(os.path.basename(path) in self.names for _, path in batch):
