@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import fnmatch
 import json
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from anyio import TASK_STATUS_IGNORED
@@ -40,6 +41,11 @@ from mcp_resources.config import ServerSettings
 from mcp_resources.errors import ClientError, ConfigError, InternalError, InvalidRequest, ResourceNotFound
 from mcp_resources.watchers import START_TIMEOUT_S, Runner, WatcherState, supervise
 
+if TYPE_CHECKING:
+    from mcp_resources.prompts.frontmatter import CompleteFromResources
+    from mcp_resources.prompts.messages import PromptMessage
+    from mcp_resources.prompts.registry import Prompt, PromptRegistry
+
 __all__ = ["PROVIDER_META", "UNTRUSTED_META", "App"]
 
 PROVIDER_META = "mcp-resources/provider"
@@ -60,12 +66,15 @@ class App:
         notifiers: Sequence[Notifier[Any]] = (),
         settings: ServerSettings | None = None,
         source: str = "",
+        prompts: PromptRegistry | None = None,
     ) -> None:
         self.settings = settings or ServerSettings()
         self.source = source
         """Where the configuration came from (named in start-up errors)."""
         self.providers = list(providers)
         self.notifiers = list(notifiers)
+        self.prompts = prompts
+        """The prompt registry (None when no prompt source is configured)."""
         self._by_name = {p.name: p for p in self.providers}
         # Longest prefix first, so routing never depends on config order.
         self._routes = sorted(self.providers, key=lambda p: len(p.prefix), reverse=True)
@@ -77,6 +86,8 @@ class App:
 
     async def start(self) -> None:
         """Start every provider; on failure, close those already started and raise `ConfigError`."""
+        if self.prompts is not None:
+            await self.prompts.start()
         for provider in self.providers:
             try:
                 await provider.start()
@@ -99,6 +110,8 @@ class App:
         """Close every started provider and every notifier, logging (not raising) failures."""
         components: list[ResourceProvider[Any] | Notifier[Any]] = [*reversed(self._started), *self.notifiers]
         self._started = []
+        if self.prompts is not None:
+            await self.prompts.aclose()
         for component in components:
             with anyio.CancelScope(shield=True):
                 try:
@@ -118,7 +131,8 @@ class App:
     @property
     def watching(self) -> bool:
         """Whether any provider or notifier can publish change events."""
-        return bool(self.notifiers) or any(p.watches for p in self.providers)
+        prompts = self.prompts is not None and self.prompts.watches
+        return prompts or bool(self.notifiers) or any(p.watches for p in self.providers)
 
     async def run_watchers(
         self, publish: Publish, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
@@ -130,6 +144,8 @@ class App:
             if p.watches
         ]
         runs += [(f"notifiers.{n.name}", n.run, publish) for n in self.notifiers]
+        if self.prompts is not None and self.prompts.watches:
+            runs.append(("prompts", self.prompts.watch, publish))
         async with anyio.create_task_group() as tg:
             readies = []
             for name, run, scoped in runs:
@@ -254,6 +270,74 @@ class App:
             provider, provider.complete(template, argument, value, context), "completion", uri=template
         )
 
+    # --- prompts ----------------------------------------------------------------
+
+    def _registry(self, name: str) -> PromptRegistry:
+        if self.prompts is None:
+            raise InvalidRequest(f"Unknown prompt {name!r}", prompt=name)
+        return self.prompts
+
+    async def list_prompts(self, cursor: str | None = None) -> tuple[list[Prompt], str | None]:
+        """One page of prompts in name order, and the cursor of the next."""
+        if self.prompts is None:
+            return [], None
+        await self.prompts.ensure_loaded()
+        prompts = list(self.prompts.prompts.values())
+        start = 0 if cursor is None else self._decode_cursor(cursor, prompts=True)[0]
+        page = prompts[start : start + self.settings.page_size]
+        more = start + len(page) < len(prompts)
+        return page, self._encode_cursor("", str(start + len(page))) if more else None
+
+    async def get_prompt(self, name: str, arguments: Mapping[str, str] | None) -> list[PromptMessage]:
+        """Render prompt `name`; its messages, with embedded resources read like `resources/read`."""
+        from mcp_resources.prompts.messages import build_messages
+
+        registry = self._registry(name)
+        rendered = await registry.render(name, arguments)
+        return await build_messages(rendered, self.read, registry.diff, int(registry.settings.max_embed))
+
+    async def complete_prompt(
+        self, name: str, argument: str, value: str, context: Mapping[str, str]
+    ) -> Completion:
+        """Complete a prompt argument: its declared values, catalogue URIs or a provider's template."""
+        from mcp_resources.prompts.frontmatter import CompleteFromTemplate
+
+        spec = (await self._registry(name).get(name)).argument(argument)
+        if spec.values is not None:
+            values = [v for v in spec.values if v.startswith(value)]
+            return Completion(values, len(values))
+        if isinstance(spec.complete, CompleteFromTemplate):
+            template, variable = spec.complete.template, spec.complete.variable or argument
+            return await self.complete(template, variable, value, context)
+        if spec.complete is not None:
+            return await self._complete_uris(spec.complete, value)
+        return Completion()
+
+    async def _complete_uris(self, source: CompleteFromResources, value: str, limit: int = 100) -> Completion:
+        """URIs of the catalogue starting with `value` (at most 50 pages of each provider are looked at)."""
+        found: list[str] = []
+        more = False
+        for provider in self.providers:
+            if (source.provider and provider.name != source.provider) or (
+                source.type and provider.type_name != source.type
+            ):
+                continue
+            if not (provider.prefix.startswith(value) or value.startswith(provider.prefix)):
+                continue
+            cursor: str | None = None
+            for _ in range(50):
+                page = await self._guarded(provider, provider.list_resources(cursor, 100), "completion")
+                for resource in page.resources:
+                    if resource.uri.startswith(value) and (
+                        source.glob is None or fnmatch.fnmatchcase(resource.uri, source.glob)
+                    ):
+                        found.append(resource.uri)
+                cursor = page.next_cursor
+                if cursor is None or len(found) > limit:
+                    break
+            more = more or cursor is not None or len(found) > limit
+        return Completion(found[:limit], None if more else len(found), more)
+
     # --- cursors --------------------------------------------------------------
 
     @staticmethod
@@ -261,7 +345,7 @@ class App:
         raw = json.dumps([provider, cursor], separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def _decode_cursor(self, cursor: str | None) -> tuple[int, str | None]:
+    def _decode_cursor(self, cursor: str | None, *, prompts: bool = False) -> tuple[int, str | None]:
         if cursor is None:
             return 0, None
         try:
@@ -269,6 +353,10 @@ class App:
             name, inner = json.loads(raw)
             if not isinstance(name, str) or not (inner is None or isinstance(inner, str)):
                 raise ValueError
+            if prompts:  # a prompt page cursor: ["", offset]
+                if name or inner is None or not inner.isdigit():
+                    raise ValueError
+                return int(inner), None
             return self.providers.index(self._by_name[name]), inner
         except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
             raise InvalidRequest("Invalid cursor", cursor=cursor) from None

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    ByteSize,
     ConfigDict,
     Field,
     SecretStr,
@@ -110,12 +111,28 @@ class PluginSettings(_Strict):
 
 
 class PromptSettings(_Strict):
-    """`[prompts]`: folders of prompt templates."""
+    """`[prompts]`: where prompt templates come from, and the limits they render under."""
 
     dirs: list[ConfigPath] = []
-    """Folders of prompt files served as MCP prompts."""
+    """Folders of prompt files served as MCP prompts (watched: edits are announced)."""
     library: bool = True
     """Serve the prompt library shipped with mcp-resources."""
+    watch: bool = True
+    """Reload `dirs` when their files change and send `prompts/list_changed`."""
+    time_limit_ms: int = Field(2000, ge=100, le=60_000)
+    """Wall-clock limit of one render (the worker process is killed past it)."""
+    memory: ByteSize = Field(ByteSize(256 << 20), ge=32 << 20, le=8 << 30)
+    """Memory a render may use beyond the worker's own (its address-space limit)."""
+    max_output: ByteSize = Field(ByteSize(1 << 20), ge=1024, le=64 << 20)
+    """Longest rendered text, in characters (embedded resources not counted)."""
+    max_embed: ByteSize = Field(ByteSize(256 << 10), ge=1024, le=64 << 20)
+    """Largest resource embedded whole; a bigger one is embedded as a window with a link."""
+    max_embeds: int = Field(16, ge=1, le=256)
+    """Most resources (and diffs) one prompt may embed."""
+    max_argument_length: int = Field(16_384, ge=16, le=1 << 20)
+    """Longest argument value accepted, in characters (front matter can lower it per argument)."""
+    workers: int = Field(2, ge=1, le=32)
+    """Worker processes that render prompts (each render is one job on one of them)."""
 
 
 class _TopLevel(_Strict):

@@ -51,6 +51,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("filesystem", "mcp_resources.builtins.filesystem"),
     ("sqlite", "mcp_resources.builtins.sqlite"),
     ("logs", "mcp_resources.builtins.logs"),
+    ("prompt-library", "mcp_resources.builtins.library"),
 )
 """(plugin name, module) of every built-in plugin, registered like third-party ones."""
 

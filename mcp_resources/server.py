@@ -26,9 +26,11 @@ from pydantic import ValidationError
 
 from mcp_resources import __version__
 from mcp_resources.app import App
-from mcp_resources.components import BlobContent, Contents, Resource, ResourceTemplate
+from mcp_resources.components import BlobContent, Completion, Contents, Resource, ResourceTemplate
 from mcp_resources.errors import ClientError, InternalError
 from mcp_resources.notify import ChangeNotifier
+from mcp_resources.prompts.messages import PromptMessage
+from mcp_resources.prompts.registry import Prompt
 
 __all__ = ["ResourceServer", "Service", "build_server", "map_errors", "running"]
 
@@ -100,6 +102,43 @@ def _contents(item: Contents) -> dict[str, Any]:
     return wire
 
 
+def _prompt(item: Prompt) -> dict[str, Any]:
+    wire: dict[str, Any] = {"name": item.name}
+    if item.title is not None:
+        wire["title"] = item.title
+    if item.description is not None:
+        wire["description"] = item.description
+    arguments = []
+    for name, spec in item.arguments:
+        argument: dict[str, Any] = {"name": name, "required": spec.is_required}
+        if spec.description is not None:
+            argument["description"] = spec.description
+        arguments.append(argument)
+    if arguments:
+        wire["arguments"] = arguments
+    return wire
+
+
+def _message(item: PromptMessage) -> dict[str, Any]:
+    content: dict[str, Any]
+    if item.resource is not None:
+        content = {"type": "resource", "resource": _contents(item.resource)}
+    elif item.link is not None:
+        content = {"type": "resource_link", "uri": item.link, "name": item.link}
+    else:
+        content = {"type": "text", "text": item.text or ""}
+    return {"role": item.role, "content": content}
+
+
+def _completion(found: Completion) -> dict[str, Any]:
+    values = list(found.values)[:_MAX_COMPLETIONS]
+    more = found.has_more or len(found.values) > len(values)
+    completion: dict[str, Any] = {"values": values, "hasMore": more}
+    if found.total is not None:
+        completion["total"] = found.total
+    return {"completion": completion, "resultType": "complete"}
+
+
 class ResourceServer(Server[Any]):
     """A low-level `Server` whose handshake-era capabilities are honest.
 
@@ -108,15 +147,20 @@ class ResourceServer(Server[Any]):
     with none, so the flag is baked in here: true exactly when changes are delivered.
     """
 
-    def __init__(self, name: str, *, delivers_changes: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, name: str, *, delivers_changes: bool, delivers_prompt_changes: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(name, **kwargs)
         self.delivers_changes = delivers_changes
+        self.delivers_prompt_changes = delivers_prompt_changes
 
     def create_initialization_options(
         self, notification_options: NotificationOptions | None = None, *args: Any, **kwargs: Any
     ) -> InitializationOptions:
         """The SDK's options, with `resources.listChanged` set when changes are delivered."""
-        options = notification_options or NotificationOptions(resources_changed=self.delivers_changes)
+        options = notification_options or NotificationOptions(
+            resources_changed=self.delivers_changes, prompts_changed=self.delivers_prompt_changes
+        )
         return super().create_initialization_options(options, *args, **kwargs)
 
 
@@ -148,16 +192,30 @@ def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceSe
         return {"contents": [_contents(c) for c in await app.read(params.uri)], **_UNCACHED}
 
     async def complete(ctx: ServerRequestContext[Any], params: types.CompleteRequestParams) -> HandlerResult:
-        if not isinstance(params.ref, types.ResourceTemplateReference):
-            return {"completion": {"values": [], "total": 0, "hasMore": False}, "resultType": "complete"}
         context = params.context.arguments if params.context and params.context.arguments else {}
-        found = await app.complete(params.ref.uri, params.argument.name, params.argument.value, context)
-        values = list(found.values)[:_MAX_COMPLETIONS]
-        more = found.has_more or len(found.values) > len(values)
-        completion: dict[str, Any] = {"values": values, "hasMore": more}
-        if found.total is not None:
-            completion["total"] = found.total
-        return {"completion": completion, "resultType": "complete"}
+        argument, value = params.argument.name, params.argument.value
+        if isinstance(params.ref, types.PromptReference):
+            return _completion(await app.complete_prompt(params.ref.name, argument, value, context))
+        return _completion(await app.complete(params.ref.uri, argument, value, context))
+
+    async def list_prompts(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
+    ) -> HandlerResult:
+        page, cursor = await app.list_prompts(params.cursor)
+        result: dict[str, Any] = {"prompts": [_prompt(p) for p in page], **_UNCACHED}
+        if cursor is not None:
+            result["nextCursor"] = cursor
+        return result
+
+    async def get_prompt(
+        ctx: ServerRequestContext[Any], params: types.GetPromptRequestParams
+    ) -> HandlerResult:
+        messages = await app.get_prompt(params.name, params.arguments)
+        result: dict[str, Any] = {"messages": [_message(m) for m in messages], "resultType": "complete"}
+        prompt = app.prompts.prompts.get(params.name) if app.prompts else None
+        if prompt is not None and prompt.description is not None:
+            result["description"] = prompt.description
+        return result
 
     delivers = notifier is not None and app.watching
     server = ResourceServer(
@@ -165,6 +223,7 @@ def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceSe
         version=__version__,
         instructions=app.settings.instructions,
         delivers_changes=delivers,
+        delivers_prompt_changes=delivers and app.prompts is not None and app.prompts.watches,
     )
     # Registered by method (not Server(on_...=)) so handlers may return wire dicts;
     # capabilities still follow the registered methods.
@@ -172,6 +231,9 @@ def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceSe
     server.add_request_handler("resources/templates/list", types.PaginatedRequestParams, list_templates)
     server.add_request_handler("resources/read", types.ReadResourceRequestParams, read_resource)
     server.add_request_handler("completion/complete", types.CompleteRequestParams, complete)
+    if app.prompts is not None:
+        server.add_request_handler("prompts/list", types.PaginatedRequestParams, list_prompts)
+        server.add_request_handler("prompts/get", types.GetPromptRequestParams, get_prompt)
     if delivers and notifier is not None:
         server.add_request_handler("resources/subscribe", types.SubscribeRequestParams, notifier.on_subscribe)
         server.add_request_handler(
@@ -206,6 +268,8 @@ async def running(app: App) -> AsyncIterator[Service]:
     notifier = ChangeNotifier(app, max_subscriptions=app.settings.max_subscriptions)
     server = build_server(app, notifier)
     async with app, anyio.create_task_group() as tg:
+        if app.prompts is not None:
+            tg.start_soon(app.prompts.ensure_loaded)  # compile now, so broken templates are logged at start
         if app.watching:
             await tg.start(app.run_watchers, notifier.publish)
         try:

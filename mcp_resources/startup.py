@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mcp_resources.app import App
+from mcp_resources.builtins.library import LIBRARY_PLUGIN
 from mcp_resources.components import Notifier, ResourceProvider
 from mcp_resources.config import ComponentTable, Config, load_config, suggest, validate_component
 from mcp_resources.errors import ConfigError
 from mcp_resources.plugins import PluginSet, load_plugins
+from mcp_resources.prompts.files import PromptFolder
+from mcp_resources.prompts.registry import PromptRegistry
 
 __all__ = ["Assembly", "assemble", "load"]
 
@@ -75,7 +79,29 @@ def assemble(config: Config, plugins: PluginSet | None = None, *, entry_points: 
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
-    return Assembly(config, plugins, App(providers, notifiers, config.server, str(config.path)))
+    app = App(providers, notifiers, config.server, str(config.path), _prompts(config, plugins, entry_points))
+    return Assembly(config, plugins, app)
+
+
+def _prompts(config: Config, plugins: PluginSet, entry_points: bool) -> PromptRegistry | None:
+    """The prompt registry: `[prompts] dirs`, then plugins' folders, then the library."""
+    folders = [PromptFolder(str(folder), folder, watch=True) for folder in config.prompts.dirs]
+    for plugin, source in plugins.prompt_sources():
+        if plugin == LIBRARY_PLUGIN and not config.prompts.library:
+            continue
+        root = Path(source) if isinstance(source, os.PathLike) else source
+        folders.append(PromptFolder("library" if plugin == LIBRARY_PLUGIN else f"plugin {plugin}", root))
+    if not folders:
+        return None
+    # The worker renders in its own process: it loads the plugins again only if one customises Jinja.
+    options = None
+    if plugins.manager.hook.prepare_jinja2_environment.get_hookimpls():
+        options = {
+            "dirs": [str(d) for d in config.plugins.dirs],
+            "disable": list(config.plugins.disable),
+            "entry_points": entry_points,
+        }
+    return PromptRegistry(folders, config.prompts, options)
 
 
 def _component_class(

@@ -92,27 +92,31 @@ async def test_completion_is_routed_by_template_prefix(tmp_path: Path) -> None:
     async with app_from_toml(PLUGINS + memory("m", 12), tmp_path) as app, connect(app) as client:
         ref = types.ResourceTemplateReference(type="ref/resource", uri="m://{name}")
         found = await client.complete(ref, {"name": "name", "value": "m1"})
-        prompt = await client.complete(
-            types.PromptReference(type="ref/prompt", name="x"), {"name": "a", "value": ""}
-        )
+        with pytest.raises(MCPError) as unknown_prompt:
+            await client.complete(types.PromptReference(type="ref/prompt", name="x"), {"name": "a", "value": ""})
         with pytest.raises(MCPError) as caught:
             await client.complete(
                 types.ResourceTemplateReference(type="ref/resource", uri="zz://{x}"),
                 {"name": "x", "value": ""},
             )
     assert found.completion.values == ["m10", "m11"]
-    assert prompt.completion.values == []
+    assert (unknown_prompt.value.error.code, unknown_prompt.value.error.data) == (-32602, {"prompt": "x"})
     assert (caught.value.error.code, caught.value.error.data) == (-32602, {"uri": "zz://{x}"})
 
 
 async def test_capabilities_are_honest(tmp_path: Path) -> None:
-    async with app_from_toml(PLUGINS + memory("m", 1), tmp_path) as app:
-        for mode in ("legacy", "auto"):
-            async with connect(app, mode=mode) as client:  # type: ignore[arg-type]
-                caps = client.server_capabilities
-                assert caps.resources and caps.completions is not None and caps.prompts is None
-                # No change notifications are delivered yet, so none are advertised.
-                assert not caps.resources.subscribe and not caps.resources.list_changed
+    (tmp_path / "root").mkdir()
+    for library in ("true", "false"):
+        toml = f"[prompts]\nlibrary = {library}\n" + fs_config(watch=False)
+        async with app_from_toml(toml, tmp_path) as app:
+            for mode in ("legacy", "auto"):
+                async with connect(app, mode=mode) as client:  # type: ignore[arg-type]
+                    caps = client.server_capabilities
+                    assert caps.resources and caps.completions is not None
+                    # Prompts only when there are some; no change notifications are delivered here.
+                    assert (caps.prompts is not None) == (library == "true")
+                    assert not caps.resources.subscribe and not caps.resources.list_changed
+                    assert caps.prompts is None or not caps.prompts.list_changed
 
 
 async def test_an_unexpected_error_in_the_server_layer_is_generic(

@@ -63,9 +63,10 @@ def test_register_providers_and_register_notifiers_register_types() -> None:
 
 def test_register_prompt_loaders_registers_the_folder() -> None:
     plugins = load_plugins([TEST_PLUGINS], entry_points=False)
-    [(owner, folder)] = plugins.prompt_sources()
-    assert owner == "hooks_plugin"
-    assert (Path(str(folder)) / "hello.md").is_file()
+    sources = dict(plugins.prompt_sources())
+    assert set(sources) == {"prompt-library", "hooks_plugin"}
+    folder = sources["hooks_plugin"]
+    assert (Path(str(folder)) / "hello.md.j2").is_file()
 
 
 def test_prepare_jinja2_environment_adds_the_filter() -> None:

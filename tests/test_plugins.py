@@ -46,7 +46,10 @@ def test_builtins_are_listed_as_data_and_registered_like_plugins() -> None:
         ("filesystem", "built-in", ["filesystem"]),
         ("sqlite", "built-in", ["sqlite"]),
         ("logs", "built-in", ["logs"]),
+        ("prompt-library", "built-in", []),
     ]
+    [library] = plugins.plugins[-1].prompt_sources
+    assert (Path(str(library)) / "summarise-file.md.j2").is_file()
 
 
 def test_importing_the_package_loads_no_plugin() -> None:
@@ -64,7 +67,7 @@ def test_each_load_gets_its_own_plugin_manager() -> None:
 
 def test_disable_blocks_a_builtin_before_import() -> None:
     plugins = load_plugins(disable=["filesystem"], entry_points=False)
-    assert [info.name for info in plugins.plugins] == ["sqlite", "logs"]
+    assert [info.name for info in plugins.plugins] == ["sqlite", "logs", "prompt-library"]
     assert "filesystem" not in plugins.provider_types
 
 

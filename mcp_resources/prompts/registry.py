@@ -1,0 +1,292 @@
+"""The prompt registry: prompt folders -> named prompts, rendered by the worker pool.
+
+At start-up every folder is read and each prompt's name settled from its file
+or front matter; two prompts with one name fail start-up, naming both files.
+Compiling (and inferring arguments) happens in the worker, in the background:
+a prompt whose template is broken is logged with file and line and left out,
+and the others serve. With `watch`, the `[prompts] dirs` folders are watched;
+any change reloads them and, if the set of prompts or their text changed,
+publishes `PromptsListChanged` (a clash appearing then is logged, and the later
+prompt left out).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
+
+from mcp_resources.components import PromptsListChanged, Publish
+from mcp_resources.config import PromptSettings
+from mcp_resources.doorbell import Stopper
+from mcp_resources.errors import ConfigError, InternalError, InvalidRequest
+from mcp_resources.folderwatch import DEBOUNCE_MS, STEP_MS, Batch, watch_generation
+from mcp_resources.prompts.files import FolderFiles, PromptFolder, default_name, read_folder
+from mcp_resources.prompts.frontmatter import ArgumentSpec, FrontMatter, FrontMatterError, read_front_matter
+from mcp_resources.prompts.pool import JobFailed, WorkerPool
+
+__all__ = ["Prompt", "PromptRegistry", "Rendered"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt ready to render."""
+
+    name: str
+    title: str | None
+    description: str | None
+    arguments: tuple[tuple[str, ArgumentSpec], ...]
+    file: str
+    """Its file in its folder."""
+    folder: FolderFiles
+
+    def argument(self, name: str) -> ArgumentSpec:
+        """The spec of argument `name`, or -32602 naming it."""
+        for argument, spec in self.arguments:
+            if argument == name:
+                return spec
+        raise InvalidRequest(
+            f"Prompt {self.name!r} has no argument {name!r}", prompt=self.name, argument=name
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered prompt: text with placeholders (marked by `nonce`) and what they stand for."""
+
+    prompt: Prompt
+    text: str
+    nonce: str
+    roles: Sequence[str]
+    embeds: Sequence[str]
+    diffs: Sequence[tuple[str, str]]
+
+
+@dataclass
+class _Scan:
+    folders: list[FolderFiles] = field(default_factory=list)
+    drafts: dict[str, tuple[str, FolderFiles, FrontMatter]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)
+
+
+def _scan(folders: Sequence[PromptFolder]) -> _Scan:
+    """Read every folder; settle names from file names and front matter (blocking)."""
+    scan = _Scan()
+    for folder in folders:
+        files = read_folder(folder)
+        scan.folders.append(files)
+        scan.problems += files.problems
+        for file in files.prompts():
+            try:
+                front = read_front_matter(files.files[file])
+            except FrontMatterError as exc:
+                scan.problems.append(f"{folder.label}/{file}: {exc}; prompt left out")
+                continue
+            name = front.name or default_name(file)
+            if name in scan.drafts:
+                first, first_folder, _ = scan.drafts[name]
+                scan.clashes.append(
+                    f"prompt {name!r} is defined twice: {first_folder.folder.label}/{first} and "
+                    f'{folder.label}/{file}; rename one (front matter: name = "...") or drop its source'
+                )
+                continue
+            scan.drafts[name] = (file, files, front)
+    return scan
+
+
+class PromptRegistry:
+    """Every prompt of the configured folders, plugins and library."""
+
+    def __init__(
+        self, folders: Sequence[PromptFolder], settings: PromptSettings, plugins: dict[str, Any] | None = None
+    ) -> None:
+        self.folders = list(folders)
+        self.settings = settings
+        self.pool = WorkerPool(
+            {
+                "cpu_s": math.ceil(settings.time_limit_ms / 1000),
+                "memory_bytes": int(settings.memory),
+                "output_bytes": int(settings.max_output),
+                "max_embeds": settings.max_embeds,
+                "plugins": plugins,
+            },
+            size=settings.workers,
+            wall_s=settings.time_limit_ms / 1000,
+        )
+        self.prompts: dict[str, Prompt] = {}
+        """Loaded prompts by name, in name order."""
+        self.problems: list[str] = []
+        """What the last load left out and why, one line each (also logged)."""
+        self._scan: _Scan | None = None
+        self._loaded = False
+        self._lock = anyio.Lock()
+
+    @property
+    def watches(self) -> bool:
+        """Whether folders are watched, so `PromptsListChanged` can be published."""
+        return self.settings.watch and any(f.watch for f in self.folders)
+
+    async def start(self) -> None:
+        """Read the folders; raise `ConfigError` if two prompts share a name."""
+        self._scan = await anyio.to_thread.run_sync(_scan, self.folders)
+        if self._scan.clashes:
+            raise ConfigError(self._scan.clashes)
+
+    async def aclose(self) -> None:
+        """Stop the worker processes."""
+        await self.pool.aclose()
+
+    async def ensure_loaded(self) -> None:
+        """Compile every prompt once (the first caller waits; later ones return at once)."""
+        if self._loaded:
+            return
+        async with self._lock:
+            if not self._loaded:
+                # Read again: start() only settled names, and the watches may have begun since.
+                await self._load(await anyio.to_thread.run_sync(_scan, self.folders))
+                self._loaded = True
+
+    async def reload(self) -> bool:
+        """Read and compile everything again; whether the prompts changed."""
+        async with self._lock:
+            before = self._signature()
+            await self._load(await anyio.to_thread.run_sync(_scan, self.folders))
+            self._loaded = True
+            return self._signature() != before
+
+    def _signature(self) -> list[tuple[str, str, str]]:
+        return [(p.name, p.file, p.folder.key) for p in self.prompts.values()]
+
+    async def _load(self, scan: _Scan) -> None:
+        self._scan = scan
+        problems = [*scan.problems, *(f"{clash}; the second is left out" for clash in scan.clashes)]
+        prompts: dict[str, Prompt] = {}
+        for name, (file, folder, front) in scan.drafts.items():
+            job = {"op": "analyze", "folder": folder.key, "prompts": [file]}
+            try:
+                reply = await self.pool.run(job, folder.files)
+            except JobFailed as exc:
+                problems.append(f"{folder.folder.label}/{file}: {exc.message}; prompt left out")
+                continue
+            result = reply["results"][file]
+            if "error" in result:
+                problems.append(f"{folder.folder.label}: {result['error']}; prompt {name!r} left out")
+                continue
+            variables: list[str] = result["variables"]
+            if front.arguments is None:
+                arguments = tuple((v, ArgumentSpec()) for v in variables)
+            else:
+                unknown = [v for v in variables if v not in front.arguments]
+                if unknown:
+                    problems.append(
+                        f"{folder.folder.label}/{file}: uses {', '.join(map(repr, unknown))}, not declared "
+                        f"in its front matter [arguments]; declare it or fix the name; prompt left out"
+                    )
+                    continue
+                arguments = tuple(front.arguments.items())
+            prompts[name] = Prompt(name, front.title, front.description, arguments, file, folder)
+        for problem in problems:
+            log.error("prompts: %s", problem)
+        self.prompts = dict(sorted(prompts.items()))
+        self.problems = problems
+        log.info("prompts: %d loaded from %d sources", len(self.prompts), len(scan.folders))
+
+    # --- requests -------------------------------------------------------------
+
+    async def get(self, name: str) -> Prompt:
+        """The prompt called `name`, or -32602 naming it."""
+        await self.ensure_loaded()
+        prompt = self.prompts.get(name)
+        if prompt is None:
+            raise InvalidRequest(f"Unknown prompt {name!r}", prompt=name)
+        return prompt
+
+    def bind(self, prompt: Prompt, given: Mapping[str, str] | None) -> dict[str, str]:
+        """Argument values for a render: checked, defaults filled; -32602 naming the argument."""
+        given = dict(given or {})
+        for name in given:
+            prompt.argument(name)
+        values: dict[str, str] = {}
+        for name, spec in prompt.arguments:
+            value = given.get(name)
+            if value is None:
+                if spec.is_required:
+                    raise InvalidRequest(
+                        f"Prompt {prompt.name!r} needs argument {name!r}", prompt=prompt.name, argument=name
+                    )
+                value = spec.default or ""
+            limit = spec.max_length or self.settings.max_argument_length
+            if len(value) > limit:
+                raise InvalidRequest(
+                    f"Argument {name!r} is longer than {limit} characters", prompt=prompt.name, argument=name
+                )
+            if spec.values is not None and value and value not in spec.values:
+                raise InvalidRequest(
+                    f"Argument {name!r} must be one of: {', '.join(spec.values)}",
+                    prompt=prompt.name,
+                    argument=name,
+                )
+            values[name] = value
+        return values
+
+    async def render(self, name: str, arguments: Mapping[str, str] | None) -> Rendered:
+        """Render prompt `name` in a worker; arguments are values only, never template source."""
+        prompt = await self.get(name)
+        values = self.bind(prompt, arguments)
+        nonce = secrets.token_hex(16)
+        job = {"op": "render", "folder": prompt.folder.key, "name": prompt.file, "arguments": values}
+        try:
+            reply = await self.pool.run({**job, "nonce": nonce}, prompt.folder.files)
+        except JobFailed as exc:
+            log.warning("prompt %r: %s", name, exc.message)
+            raise InternalError(
+                f"Prompt {name!r} could not be rendered: {exc.message}", prompt=name
+            ) from None
+        diffs = [(old, new) for old, new in reply["diffs"]]
+        return Rendered(prompt, reply["text"], nonce, reply["roles"], reply["embeds"], diffs)
+
+    async def diff(self, old: str, new: str, old_name: str, new_name: str) -> str:
+        """A unified diff of two texts, computed in a worker (bounded like a render)."""
+        job = {"op": "diff", "old": old, "new": new, "old_name": old_name, "new_name": new_name}
+        try:
+            reply = await self.pool.run(job)
+        except JobFailed as exc:
+            raise InternalError(f"Could not compare {old_name} and {new_name}: {exc.message}") from None
+        text: str = reply["text"]
+        return text
+
+    # --- hot reload -------------------------------------------------------------
+
+    def _watched(self, scan_folders: Sequence[FolderFiles]) -> list[str]:
+        return sorted({str(p) for f in scan_folders if f.folder.watch for p in f.subfolders if p.is_dir()})
+
+    async def watch(self, publish: Publish, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED) -> None:
+        """Watch the `[prompts] dirs` folders; publish `PromptsListChanged` when prompts change."""
+        send, receive = anyio.create_memory_object_stream[Batch](math.inf)
+        async with anyio.create_task_group() as tg, send, receive:
+            folders = self._watched((await anyio.to_thread.run_sync(_scan, self.folders)).folders)
+            stop = Stopper()
+            await tg.start(watch_generation, folders, stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
+            task_status.started()
+            await self.ensure_loaded()
+            async for _batch in receive:
+                if await self.reload():
+                    await publish(PromptsListChanged())
+                now = self._watched(self._scan.folders if self._scan else [])
+                if now != folders:
+                    old, stop = stop, Stopper()
+                    await tg.start(watch_generation, now, stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
+                    old.set()
+                    folders = now
+            tg.cancel_scope.cancel()
