@@ -160,6 +160,17 @@ class Notifications:
         """Wait for `resources/list_changed`."""
         await self.wait_for(lambda m: isinstance(m, types.ResourceListChangedNotification), within)
 
+    def prompt_list_changes(self) -> int:
+        """How many `prompts/list_changed` notifications arrived so far."""
+        return sum(isinstance(m, types.PromptListChangedNotification) for m in self.received)
+
+    async def wait_prompt_list_changes(self, count: int, within: float = 10.0) -> None:
+        """Wait until `count` `prompts/list_changed` notifications have arrived in all."""
+        with anyio.fail_after(within):
+            while self.prompt_list_changes() < count:
+                self._arrived = anyio.Event()
+                await self._arrived.wait()
+
 
 def stdio_server_params(
     config: Path, *, env: Mapping[str, str] | None = None, args: tuple[str, ...] = ()

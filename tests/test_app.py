@@ -93,7 +93,9 @@ async def test_completion_is_routed_by_template_prefix(tmp_path: Path) -> None:
         ref = types.ResourceTemplateReference(type="ref/resource", uri="m://{name}")
         found = await client.complete(ref, {"name": "name", "value": "m1"})
         with pytest.raises(MCPError) as unknown_prompt:
-            await client.complete(types.PromptReference(type="ref/prompt", name="x"), {"name": "a", "value": ""})
+            await client.complete(
+                types.PromptReference(type="ref/prompt", name="x"), {"name": "a", "value": ""}
+            )
         with pytest.raises(MCPError) as caught:
             await client.complete(
                 types.ResourceTemplateReference(type="ref/resource", uri="zz://{x}"),

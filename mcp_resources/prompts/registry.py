@@ -181,7 +181,7 @@ class PromptRegistry:
                 continue
             result = reply["results"][file]
             if "error" in result:
-                problems.append(f"{folder.folder.label}: {result['error']}; prompt {name!r} left out")
+                problems.append(f"{folder.folder.label}/{result['error']}; prompt {name!r} left out")
                 continue
             variables: list[str] = result["variables"]
             if front.arguments is None:
