@@ -19,9 +19,10 @@ import anyio
 import click
 
 from mcp_resources import __version__
-from mcp_resources.components import BlobContent
-from mcp_resources.errors import ClientError, ConfigError
+from mcp_resources.components import BlobContent, TextContent
+from mcp_resources.errors import ClientError, ConfigError, InternalError
 from mcp_resources.plugins import PluginSet, load_plugins
+from mcp_resources.prompts.messages import PromptMessage
 from mcp_resources.startup import Assembly, load
 
 __all__ = ["main"]
@@ -99,19 +100,24 @@ def check(config: Path, log_level: str | None) -> None:
     """Validate CONFIG, load its plugins and open every provider."""
     assembly = _assemble(config, log_level or "warning")
 
+    prompts = assembly.app.prompts
+
     async def open_and_close() -> None:
         async with assembly.app:
-            pass
+            if prompts is not None:
+                await prompts.ensure_loaded()  # compiles every template, as serving would
 
     _run(open_and_close)
     for provider in assembly.app.providers:
         click.echo(f"provider {provider.name}: {provider.type_name} at {provider.prefix}")
     for notifier in assembly.app.notifiers:
         click.echo(f"notifier {notifier.name}: {notifier.type_name}")
-    if assembly.plugins.failures:
-        _fail(
-            [f"plugin {f.name} ({f.source}) failed to load: {f.error}" for f in assembly.plugins.failures], 1
-        )
+    if prompts is not None:
+        click.echo(f"prompts: {', '.join(prompts.prompts) or 'none'}")
+    failures = [f"plugin {f.name} ({f.source}) failed to load: {f.error}" for f in assembly.plugins.failures]
+    failures += [f"prompt problem: {problem}" for problem in (prompts.problems if prompts else [])]
+    if failures:
+        _fail(failures, 1)
     click.echo(f"{assembly.config.path.name}: OK")
 
 
@@ -211,6 +217,36 @@ def read(config: Path, uri: str, output: Path | None, log_level: str | None) -> 
         sys.stdout.buffer.flush()
     for extra in rest:
         click.echo(getattr(extra, "text", extra.uri), err=True)
+
+
+@main.command()
+@_config_arg
+@click.argument("name")
+@click.argument("arguments", nargs=-1, metavar="[ARG=VALUE]...")
+@_level_opt
+def prompt(config: Path, name: str, arguments: tuple[str, ...], log_level: str | None) -> None:
+    """Render prompt NAME of CONFIG with ARG=VALUE arguments, as a client would get it."""
+    given = dict(a.partition("=")[::2] for a in arguments)
+    if bad := [a for a in arguments if "=" not in a]:
+        _fail([f"arguments are ARG=VALUE, not {bad[0]!r}"], 2)
+    app = _assemble(config, log_level or "warning").app
+
+    async def run() -> list[PromptMessage]:
+        async with app:
+            try:
+                return await app.get_prompt(name, given)
+            except (ClientError, InternalError) as exc:
+                _fail([f"{exc.message} ({', '.join(f'{k}={v}' for k, v in exc.data.items())})"], 1)
+
+    for message in _run(run):
+        if message.resource is not None:
+            content = message.resource
+            click.echo(f"--- {message.role}: resource {content.uri} ({content.mime_type or '-'}) ---")
+            click.echo(content.text if isinstance(content, TextContent) else f"[{len(content.data)} bytes]")
+        elif message.link is not None:
+            click.echo(f"--- {message.role}: link {message.link} ---")
+        else:
+            click.echo(f"--- {message.role} ---\n{message.text}")
 
 
 @main.command()

@@ -30,7 +30,21 @@ def config(tmp_path: Path) -> Path:
 def test_check_reports_providers(config: Path) -> None:
     result = cli("check", str(config))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["provider docs: filesystem at docs://", "mcp-resources.toml: OK"]
+    assert result.stdout.splitlines() == [
+        "provider docs: filesystem at docs://",
+        "prompts: explain-table, review-diff-between-files, summarise-file, triage-log-errors, "
+        "write-sql-for-question",
+        "mcp-resources.toml: OK",
+    ]
+
+
+def test_check_compiles_every_prompt_and_names_file_and_line(config: Path) -> None:
+    make_tree(config.parent / "prompts", {"fine.j2": "ok {{ x }}", "bad.md.j2": "one\ntwo {{ x \n"})
+    config.write_text('[prompts]\ndirs = ["prompts"]\nlibrary = false\n' + config.read_text())
+    result = cli("check", str(config))
+    assert result.returncode == 1
+    assert "prompts: fine\n" in result.stdout
+    assert "prompt problem: " in result.stderr and "prompts/bad.md.j2 line 2: unexpected end of template" in result.stderr
 
 
 def test_check_fails_on_a_broken_plugin_even_if_unused(config: Path) -> None:

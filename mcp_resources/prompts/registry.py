@@ -289,4 +289,7 @@ class PromptRegistry:
                     await tg.start(watch_generation, now, stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
                     old.set()
                     folders = now
+                    # What a new folder got before its watch began is only seen by reading again.
+                    if await self.reload():
+                        await publish(PromptsListChanged())
             tg.cancel_scope.cancel()
