@@ -111,8 +111,14 @@ def _prompt(item: Prompt) -> dict[str, Any]:
     arguments = []
     for name, spec in item.arguments:
         argument: dict[str, Any] = {"name": name, "required": spec.is_required}
-        if spec.description is not None:
-            argument["description"] = spec.description
+        # Clients show only the description: allowed values and the default go there too.
+        notes = [spec.description.rstrip(".") + "." if spec.description else ""]
+        if spec.values:
+            notes.append(f"One of: {', '.join(spec.values)}.")
+        if spec.default:
+            notes.append(f"Default: {spec.default}.")
+        if description := " ".join(n for n in notes if n):
+            argument["description"] = description
         arguments.append(argument)
     if arguments:
         wire["arguments"] = arguments
@@ -269,7 +275,7 @@ async def running(app: App) -> AsyncIterator[Service]:
     server = build_server(app, notifier)
     async with app, anyio.create_task_group() as tg:
         if app.prompts is not None:
-            tg.start_soon(app.prompts.ensure_loaded)  # compile now, so broken templates are logged at start
+            tg.start_soon(app.prompts.warm_up)  # compile now, so broken templates are logged at start
         if app.watching:
             await tg.start(app.run_watchers, notifier.publish)
         try:

@@ -44,7 +44,10 @@ def test_check_compiles_every_prompt_and_names_file_and_line(config: Path) -> No
     result = cli("check", str(config))
     assert result.returncode == 1
     assert "prompts: fine\n" in result.stdout
-    assert "prompt problem: " in result.stderr and "prompts/bad.md.j2 line 2: unexpected end of template" in result.stderr
+    assert (
+        "prompt problem: " in result.stderr
+        and "prompts/bad.md.j2 line 2: unexpected end of template" in result.stderr
+    )
 
 
 def test_check_fails_on_a_broken_plugin_even_if_unused(config: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -243,3 +244,37 @@ def test_entry_point_plugins_are_loaded_from_installed_distributions(tmp_path: P
 
 def test_test_plugins_folder_loads_cleanly() -> None:
     assert load_plugins([TEST_PLUGINS], entry_points=False).failures == []
+
+
+def test_the_prompt_library_ships_in_the_wheel(tmp_path: Path) -> None:
+    """Built and installed as a wheel (not from the checkout), the library is found in the package."""
+    repo = Path(__file__).resolve().parents[1]
+    build = [sys.executable, "-m", "pip", "wheel", str(repo), "--no-deps", "-q", "-w", str(tmp_path / "dist")]
+    subprocess.run(build, check=True, timeout=300, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    install = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "-q",
+        "--target",
+        str(tmp_path / "site"),
+        str(wheel),
+    ]
+    subprocess.run(install, check=True, timeout=300, capture_output=True)
+    probe = (
+        "import mcp_resources.builtins.library as lib, pathlib; "
+        "folder = lib.library_folder(); "
+        "print(pathlib.Path(lib.__file__).parent.parent == pathlib.Path(str(folder)).parent, "
+        "sorted(p.name for p in folder.iterdir()))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert found.returncode == 0, found.stderr
+    packaged, names = found.stdout.split(" ", 1)
+    assert packaged == "True"
+    assert "summarise-file.md.j2" in names and "triage-log-errors.md.j2" in names

@@ -123,6 +123,7 @@ async def test_list_get_defaults_and_completions(tmp_path: Path, mode: Any) -> N
         assert [a.name for a in listed["incl"].arguments or []] == ["extra", "who"]  # the partial's too
         pick = listed["pick"]
         assert (pick.title, pick.description) == ("Pick", "Choose things")
+        assert (pick.arguments or [])[0].description == "One of: red, green, blue. Default: red."
         assert [(a.name, a.required) for a in pick.arguments or []] == [
             ("colour", False),
             ("size", False),

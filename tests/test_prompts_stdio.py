@@ -61,7 +61,10 @@ async def use(client: Client) -> None:
     assert (await client.complete(ref, {"name": "page", "value": "f"})).completion.values == ["faq.md"]
     with pytest.raises(MCPError) as caught:
         await client.get_prompt("ask", {"page": "faq.md"})
-    assert (caught.value.error.code, caught.value.error.data) == (-32602, {"prompt": "ask", "argument": "question"})
+    assert (caught.value.error.code, caught.value.error.data) == (
+        -32602,
+        {"prompt": "ask", "argument": "question"},
+    )
 
 
 async def prompt_names(client: Client) -> set[str]:

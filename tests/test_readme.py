@@ -74,6 +74,6 @@ async def test_the_demo_serves_over_stdio() -> None:
         answer = (await client.get_prompt("answer-from-docs", {"question": "Is .env served?"})).messages
         assert "Question: Is .env served?" in answer[0].content.text  # type: ignore[union-attr]
         assert answer[1].content.resource.uri == "demo://README.md"  # type: ignore[union-attr]
-        triage = (await client.get_prompt("triage-log-errors", {"log": "logs://shop-web.log", "since": "1w"}))
+        triage = await client.get_prompt("triage-log-errors", {"log": "logs://shop-web.log", "since": "1w"})
         assert triage.messages[1].content.resource.uri.startswith("logs://shop-web.log?")  # type: ignore[union-attr]
     assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before  # served, never changed

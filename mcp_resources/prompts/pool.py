@@ -120,12 +120,17 @@ class WorkerPool:
         return "the worker ended unexpectedly"
 
     async def _spawn(self) -> _Worker:
-        process = await anyio.open_process(
-            [sys.executable, "-m", "mcp_resources.prompts.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None,  # the worker logs to our stderr
-        )
+        try:
+            # -P: never import from the working directory (it is not ours to trust).
+            process = await anyio.open_process(
+                [sys.executable, "-P", "-m", "mcp_resources.prompts.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None,  # the worker logs to our stderr
+            )
+        except OSError as exc:
+            log.error("cannot start a prompt worker: %s", exc)
+            raise JobFailed("the prompt worker could not be started") from None
         assert process.stdout is not None
         worker = _Worker(process, BufferedByteReceiveStream(process.stdout))
         data = json.dumps(self.settings).encode("ascii")

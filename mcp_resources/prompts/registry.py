@@ -157,6 +157,13 @@ class PromptRegistry:
                 await self._load(await anyio.to_thread.run_sync(_scan, self.folders))
                 self._loaded = True
 
+    async def warm_up(self) -> None:
+        """`ensure_loaded` in the background at start-up: logs a failure instead of raising it."""
+        try:
+            await self.ensure_loaded()
+        except Exception:
+            log.exception("prompts: loading failed; will try again on the next prompt request")
+
     async def reload(self) -> bool:
         """Read and compile everything again; whether the prompts changed."""
         async with self._lock:

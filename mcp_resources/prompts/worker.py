@@ -25,6 +25,7 @@ import difflib
 import json
 import os
 import resource
+import signal
 import struct
 import sys
 from collections import OrderedDict
@@ -249,6 +250,8 @@ def _plugin_preparer(options: dict[str, Any]) -> Any:
 
 def main() -> None:
     """Serve jobs on stdin/stdout until stdin closes."""
+    # Ctrl-C in a terminal reaches the whole process group; the server stops us by closing stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox = sys.stdin.buffer
     outbox = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print() (a plugin's) must not corrupt the protocol
