@@ -11,10 +11,7 @@ for the client, or an `InternalError` with a generic message.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import fnmatch
-import json
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +35,7 @@ from mcp_resources.components import (
     TextContent,
 )
 from mcp_resources.config import ServerSettings
+from mcp_resources.cursors import decode_cursor, encode_cursor
 from mcp_resources.errors import ClientError, ConfigError, InternalError, InvalidRequest, ResourceNotFound
 from mcp_resources.watchers import START_TIMEOUT_S, Runner, WatcherState, supervise
 
@@ -226,10 +224,10 @@ class App:
                 continue
             items.extend(page.resources)
             if page.next_cursor is not None:
-                return ResourcePage(items, self._encode_cursor(provider.name, page.next_cursor))
+                return ResourcePage(items, encode_cursor(provider.name, page.next_cursor))
             index, provider_cursor = index + 1, None
         if index < len(self.providers):
-            return ResourcePage(items, self._encode_cursor(self.providers[index].name, None))
+            return ResourcePage(items, encode_cursor(self.providers[index].name, None))
         return ResourcePage(items, None)
 
     async def list_templates(self) -> list[ResourceTemplate]:
@@ -277,16 +275,11 @@ class App:
             raise InvalidRequest(f"Unknown prompt {name!r}", prompt=name)
         return self.prompts
 
-    async def list_prompts(self, cursor: str | None = None) -> tuple[list[Prompt], str | None]:
+    async def list_prompts(self, cursor: str | None = None) -> tuple[Sequence[Prompt], str | None]:
         """One page of prompts in name order, and the cursor of the next."""
         if self.prompts is None:
             return [], None
-        await self.prompts.ensure_loaded()
-        prompts = list(self.prompts.prompts.values())
-        start = 0 if cursor is None else self._decode_cursor(cursor, prompts=True)[0]
-        page = prompts[start : start + self.settings.page_size]
-        more = start + len(page) < len(prompts)
-        return page, self._encode_cursor("", str(start + len(page))) if more else None
+        return await self.prompts.page(cursor, self.settings.page_size)
 
     async def get_prompt(self, name: str, arguments: Mapping[str, str] | None) -> list[PromptMessage]:
         """Render prompt `name`; its messages, with embedded resources read like `resources/read`."""
@@ -338,25 +331,10 @@ class App:
             more = more or cursor is not None or len(found) > limit
         return Completion(found[:limit], None if more else len(found), more)
 
-    # --- cursors --------------------------------------------------------------
-
-    @staticmethod
-    def _encode_cursor(provider: str, cursor: str | None) -> str:
-        raw = json.dumps([provider, cursor], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    def _decode_cursor(self, cursor: str | None, *, prompts: bool = False) -> tuple[int, str | None]:
+    def _decode_cursor(self, cursor: str | None) -> tuple[int, str | None]:
         if cursor is None:
             return 0, None
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            name, inner = json.loads(raw)
-            if not isinstance(name, str) or not (inner is None or isinstance(inner, str)):
-                raise ValueError
-            if prompts:  # a prompt page cursor: ["", offset]
-                if name or inner is None or not inner.isdigit():
-                    raise ValueError
-                return int(inner), None
-            return self.providers.index(self._by_name[name]), inner
-        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-            raise InvalidRequest("Invalid cursor", cursor=cursor) from None
+        name, inner = decode_cursor(cursor)
+        if name not in self._by_name:
+            raise InvalidRequest("Invalid cursor", cursor=cursor)
+        return self.providers.index(self._by_name[name]), inner

@@ -26,6 +26,7 @@ from anyio.abc import TaskStatus
 
 from mcp_resources.components import PromptsListChanged, Publish
 from mcp_resources.config import PromptSettings
+from mcp_resources.cursors import decode_cursor, encode_cursor
 from mcp_resources.doorbell import Stopper
 from mcp_resources.errors import ConfigError, InternalError, InvalidRequest
 from mcp_resources.folderwatch import DEBOUNCE_MS, STEP_MS, Batch, watch_generation
@@ -218,6 +219,19 @@ class PromptRegistry:
         if prompt is None:
             raise InvalidRequest(f"Unknown prompt {name!r}", prompt=name)
         return prompt
+
+    async def page(self, cursor: str | None, size: int) -> tuple[list[Prompt], str | None]:
+        """Up to `size` prompts in name order from `cursor` on, and the cursor of the next page."""
+        await self.ensure_loaded()
+        start = 0
+        if cursor is not None:
+            where, offset = decode_cursor(cursor)
+            if where or offset is None or not offset.isdigit():
+                raise InvalidRequest("Invalid cursor", cursor=cursor)
+            start = int(offset)
+        prompts = list(self.prompts.values())[start : start + size]
+        more = start + len(prompts) < len(self.prompts)
+        return prompts, encode_cursor("", str(start + len(prompts))) if more else None
 
     def bind(self, prompt: Prompt, given: Mapping[str, str] | None) -> dict[str, str]:
         """Argument values for a render: checked, defaults filled; -32602 naming the argument."""
