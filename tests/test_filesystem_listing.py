@@ -11,10 +11,10 @@ import pytest
 from conftest import Tree, fs_config
 from mcp import Client
 
-from mcp_resources.app import App
 from mcp_resources.builtins.filesystem.policy import Policy
 from mcp_resources.builtins.filesystem.sandbox import Sandbox
 from mcp_resources.builtins.filesystem.walk import list_page
+from mcp_resources.cursors import encode_cursor
 from mcp_resources.testing import app_from_toml, connect
 
 pytestmark = pytest.mark.anyio
@@ -190,7 +190,7 @@ async def test_a_tampered_cursor_is_invalid_params(tree: Callable[[Tree], Path])
 
     root = tree(numbered(3))
     async with app_from_toml(fs_config(), root.parent) as app, connect(app) as client:
-        for cursor in ("garbage", App._encode_cursor("docs", "../../etc"), App._encode_cursor("nope", None)):
+        for cursor in ("garbage", encode_cursor("docs", "../../etc"), encode_cursor("nope", None)):
             with pytest.raises(MCPError) as caught:
                 await client.list_resources(cursor=cursor)
             assert caught.value.error.code == -32602 and caught.value.error.message == "Invalid cursor"
