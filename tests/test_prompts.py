@@ -361,3 +361,53 @@ def test_config_mistakes_in_prompts_name_the_key(tmp_path: Path) -> None:
     assert "prompts.time_limit_ms" in message
     with pytest.raises(ConfigError, match=r"prompts\.dirs\[0\]: folder .*missing.* does not exist"):
         assemble_toml('[prompts]\ndirs = ["missing"]\n', tmp_path)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_library_prompts_work_on_real_data(tmp_path: Path, mode: Any) -> None:
+    async with app_from_toml(site(tmp_path), tmp_path) as app, connect(app, mode=mode) as client:
+        summary = await get(client, "summarise-file", uri="docs://notes.txt", length="long", audience="ops")
+        assert "for ops" in texts(summary)[0] and "section-by-section" in texts(summary)[0]
+        assert summary[-1].content.resource.text == "remember the milk\n"  # type: ignore[union-attr]
+
+        table = await get(client, "explain-table", table="shop://tables/orders")
+        assert '"name": "orders"' in table[-1].content.resource.text  # type: ignore[union-attr]
+
+        sql = await get(client, "write-sql-for-question", schema="shop://schema", question="Top 3 customers?")
+        assert "Top 3 customers?" in texts(sql)[0] and "shop://query?sql=" in texts(sql)[0]
+        schema = sql[-1].content.resource.text  # type: ignore[union-attr]
+        assert '"orders"' in schema and '"secrets"' not in schema  # hidden tables stay hidden
+
+        triage = await get(client, "triage-log-errors", log="logs://app.log", level="warning")
+        [log] = [m.content.resource for m in triage if isinstance(m.content, types.EmbeddedResource)]
+        assert log.uri == "logs://app.log?level=warning&since=24h&tail=300"
+        bad_level = await error(client, "triage-log-errors", log="logs://app.log", level="debug")
+        assert bad_level.data == {"prompt": "triage-log-errors", "argument": "level"}
+
+        review = texts(
+            await get(client, "review-diff-between-files", old="docs://old.txt", new="docs://new.txt")
+        )
+        assert any(t.startswith("```diff") for t in review)
+
+
+async def test_a_plugin_may_ship_prompts_in_a_zip(tmp_path: Path) -> None:
+    """Prompt folders are read through importlib's Traversable, so zipped packages work too."""
+    import zipfile
+
+    archive = tmp_path / "plugin.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("zipped_plugin/prompts/zipped.md.j2", front("zipped {{ x }}", a="[arguments.x]"))
+        zipped.writestr("zipped_plugin/prompts/_part.j2", "part")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "zipped_loader.py").write_text(
+        "import zipfile\n"
+        "from mcp_resources import hookimpl\n"
+        "@hookimpl\n"
+        "def register_prompt_loaders(register):\n"
+        f"    register(zipfile.Path({str(archive)!r}, 'zipped_plugin/prompts/'))\n"
+    )
+    toml = '[plugins]\ndirs = ["plugins"]\n[prompts]\nlibrary = false\n'
+    async with app_from_toml(toml, tmp_path) as app, connect(app) as client:
+        assert [p.name for p in (await client.list_prompts()).prompts] == ["zipped"]
+        assert texts(await get(client, "zipped", x="!")) == ["zipped !"]
