@@ -130,6 +130,7 @@ class PromptRegistry:
         self.problems: list[str] = []
         """What the last load left out and why, one line each (also logged)."""
         self._scan: _Scan | None = None
+        self._analysis: dict[tuple[str, str], dict[str, Any]] = {}  # (folder key, file) -> worker's result
         self._loaded = False
         self._lock = anyio.Lock()
 
@@ -179,15 +180,20 @@ class PromptRegistry:
     async def _load(self, scan: _Scan) -> None:
         self._scan = scan
         problems = [*scan.problems, *(f"{clash}; the second is left out" for clash in scan.clashes)]
+        analysis: dict[tuple[str, str], dict[str, Any]] = {}
         prompts: dict[str, Prompt] = {}
         for name, (file, folder, front) in scan.drafts.items():
-            job = {"op": "analyze", "folder": folder.key, "prompts": [file]}
-            try:
-                reply = await self.pool.run(job, folder.files)
-            except JobFailed as exc:
-                problems.append(f"{folder.folder.label}/{file}: {exc.message}; prompt left out")
-                continue
-            result = reply["results"][file]
+            # A folder's key changes with any of its files (partials too): unchanged ones need no worker.
+            result = self._analysis.get((folder.key, file))
+            if result is None:
+                job = {"op": "analyze", "folder": folder.key, "prompts": [file]}
+                try:
+                    reply = await self.pool.run(job, folder.files)
+                except JobFailed as exc:
+                    problems.append(f"{folder.folder.label}/{file}: {exc.message}; prompt left out")
+                    continue
+                result = reply["results"][file]
+            analysis[folder.key, file] = result
             if "error" in result:
                 problems.append(f"{folder.folder.label}/{result['error']}; prompt {name!r} left out")
                 continue
@@ -205,9 +211,11 @@ class PromptRegistry:
                 arguments = tuple(front.arguments.items())
             prompts[name] = Prompt(name, front.title, front.description, arguments, file, folder)
         for problem in problems:
-            log.error("prompts: %s", problem)
+            if problem not in self.problems:  # each reload re-finds the old ones: say each once
+                log.error("prompts: %s", problem)
         self.prompts = dict(sorted(prompts.items()))
         self.problems = problems
+        self._analysis = analysis
         log.info("prompts: %d loaded from %d sources", len(self.prompts), len(scan.folders))
 
     # --- requests -------------------------------------------------------------

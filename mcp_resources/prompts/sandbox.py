@@ -25,14 +25,12 @@ from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-__all__ = ["HELPERS", "MAX_INT_BITS", "MAX_SEQUENCE", "FolderLoader", "PromptEnvironment", "uri_with"]
+__all__ = ["MAX_INT_BITS", "MAX_SEQUENCE", "FolderLoader", "PromptEnvironment", "uri_with"]
 
 MAX_INT_BITS = 4096
 """Largest integer (in bits) arithmetic may produce in a template."""
 MAX_SEQUENCE = 1_000_000
 """Longest string or list `*`, `+` or `%` may produce in a template."""
-HELPERS = ("message", "resource", "diff", "uri_with")
-"""Globals every prompt can call (never arguments, never inferred as such)."""
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,

@@ -34,7 +34,8 @@ from typing import IO, Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
-from mcp_resources.prompts.sandbox import HELPERS, PromptEnvironment
+from mcp_resources.prompts.frontmatter import HELPERS
+from mcp_resources.prompts.sandbox import PromptEnvironment
 
 __all__ = ["main", "marker"]
 
