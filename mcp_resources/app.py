@@ -1,4 +1,4 @@
-"""The App: routes requests to providers by URI prefix and applies the error policy.
+"""The App: routes requests to providers by URI prefix, prompts to the registry; the error policy.
 
 The App does no I/O of its own. It owns the provider and notifier instances
 made from the config, merges their listings into one paginated catalogue with
@@ -14,7 +14,7 @@ import asyncio
 import fnmatch
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from anyio import TASK_STATUS_IGNORED
@@ -37,12 +37,10 @@ from mcp_resources.components import (
 from mcp_resources.config import ServerSettings
 from mcp_resources.cursors import decode_cursor, encode_cursor
 from mcp_resources.errors import ClientError, ConfigError, InternalError, InvalidRequest, ResourceNotFound
+from mcp_resources.prompts.frontmatter import CompleteFromResources, CompleteFromTemplate
+from mcp_resources.prompts.messages import PromptMessage, build_messages
+from mcp_resources.prompts.registry import Prompt, PromptRegistry
 from mcp_resources.watchers import START_TIMEOUT_S, Runner, WatcherState, supervise
-
-if TYPE_CHECKING:
-    from mcp_resources.prompts.frontmatter import CompleteFromResources
-    from mcp_resources.prompts.messages import PromptMessage
-    from mcp_resources.prompts.registry import Prompt, PromptRegistry
 
 __all__ = ["PROVIDER_META", "UNTRUSTED_META", "App"]
 
@@ -283,8 +281,6 @@ class App:
 
     async def get_prompt(self, name: str, arguments: Mapping[str, str] | None) -> list[PromptMessage]:
         """Render prompt `name`; its messages, with embedded resources read like `resources/read`."""
-        from mcp_resources.prompts.messages import build_messages
-
         registry = self._registry(name)
         rendered = await registry.render(name, arguments)
         return await build_messages(rendered, self.read, registry.diff, int(registry.settings.max_embed))
@@ -293,8 +289,6 @@ class App:
         self, name: str, argument: str, value: str, context: Mapping[str, str]
     ) -> Completion:
         """Complete a prompt argument: its declared values, catalogue URIs or a provider's template."""
-        from mcp_resources.prompts.frontmatter import CompleteFromTemplate
-
         spec = (await self._registry(name).get(name)).argument(argument)
         if spec.values is not None:
             values = [v for v in spec.values if v.startswith(value)]
@@ -302,7 +296,7 @@ class App:
         if isinstance(spec.complete, CompleteFromTemplate):
             template, variable = spec.complete.template, spec.complete.variable or argument
             return await self.complete(template, variable, value, context)
-        if spec.complete is not None:
+        if isinstance(spec.complete, CompleteFromResources):
             return await self._complete_uris(spec.complete, value)
         return Completion()
 
