@@ -17,8 +17,10 @@ writer's `-shm`, as every SQLite reader must).
 
 from __future__ import annotations
 
+import itertools
 import math
 import sqlite3
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -226,6 +228,16 @@ class _Page:
 
     def take(self, chunk: Iterable[Sequence[Any]]) -> Result | None:
         """Add fetched rows; the result once a cap is reached (None: fetch more, if any)."""
+        if not self.rows and isinstance(chunk, list):
+            # Fast path for a whole page fetched at once: `sys.getsizeof` bounds each value's
+            # `_row_bytes` share from above and runs in C, so a page well under the byte cap
+            # is measured without a Python-level loop over its values.
+            head = chunk[: self.limit]
+            bound = sum(map(sys.getsizeof, itertools.chain.from_iterable(head)))
+            if bound <= self.max_bytes:
+                self.rows = [tuple(row) for row in head]
+                self.size = bound
+                return self.result("rows") if len(chunk) > self.limit else None
         for row in chunk:
             if len(self.rows) == self.limit:
                 return self.result("rows")  # a row beyond the cap exists
