@@ -261,8 +261,9 @@ async def test_embedding_goes_through_the_same_checks_as_a_read(tmp_path: Path, 
             assert str(tmp_path) not in found.message
 
 
-async def test_sandbox_and_resource_limits_stop_templates_not_the_server(tmp_path: Path) -> None:
-    async with app_from_toml(site(tmp_path), tmp_path) as app, connect(app) as client:
+@pytest.mark.parametrize("mode", MODES)
+async def test_sandbox_and_resource_limits_stop_templates_not_the_server(tmp_path: Path, mode: Any) -> None:
+    async with app_from_toml(site(tmp_path), tmp_path) as app, connect(app, mode=mode) as client:
         escape = await error(client, "escape")
         assert escape.code == -32603 and "unsafe" in escape.message and "escape.j2 line 1" in escape.message
         power = await error(client, "pow")
