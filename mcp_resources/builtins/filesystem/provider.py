@@ -23,6 +23,7 @@ from mcp_resources.builtins.filesystem.config import FilesystemConfig
 from mcp_resources.builtins.filesystem.localfs import LocalCheck
 from mcp_resources.builtins.filesystem.policy import SECRET_PATTERNS, Policy
 from mcp_resources.builtins.filesystem.reading import FILE_PARAMS, iso_time, read_file, read_folder
+from mcp_resources.builtins.filesystem.rooted import RootedProvider
 from mcp_resources.builtins.filesystem.sandbox import Opened, Refused, Sandbox
 from mcp_resources.builtins.filesystem.scan import FolderCache
 from mcp_resources.builtins.filesystem.source import FileSource, WouldBlock
@@ -35,7 +36,6 @@ from mcp_resources.components import (
     Publish,
     Resource,
     ResourcePage,
-    ResourceProvider,
     ResourceTemplate,
 )
 from mcp_resources.errors import AccessDenied, InvalidRequest, ResourceNotFound
@@ -47,7 +47,7 @@ __all__ = ["FilesystemProvider"]
 log = logging.getLogger(__name__)
 
 
-class FilesystemProvider(ResourceProvider[FilesystemConfig]):
+class FilesystemProvider(RootedProvider[FilesystemConfig]):
     """Serves the visible files under `root`, read-only, never outside it."""
 
     type_name: ClassVar[str] = "filesystem"
@@ -55,7 +55,6 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
 
     def __init__(self, name: str, config: FilesystemConfig, prefix: str) -> None:
         super().__init__(name, config, prefix)
-        self._sandbox: Sandbox | None = None
         self._local: LocalCheck | None = None
         self._policy: Policy | None = None
         self._templates = make_templates(name, prefix, int(config.max_read_bytes))
@@ -79,17 +78,6 @@ class FilesystemProvider(ResourceProvider[FilesystemConfig]):
             deny=deny,
             gitignore=self.config.gitignore,
         )
-
-    async def aclose(self) -> None:
-        """Close the root descriptor."""
-        if self._sandbox is not None:
-            self._sandbox.close()
-            self._sandbox = None
-
-    @property
-    def sandbox(self) -> Sandbox:
-        """The open root (after `start()`)."""
-        return self.started(self._sandbox)
 
     @property
     def policy(self) -> Policy:

@@ -21,6 +21,7 @@ from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
 from mcp_resources.builtins.filesystem.localfs import LocalCheck
+from mcp_resources.builtins.filesystem.rooted import RootedProvider
 from mcp_resources.builtins.filesystem.sandbox import Refused, Sandbox
 from mcp_resources.builtins.filesystem.source import WouldBlock
 from mcp_resources.builtins.logs.catalog import LogFile, list_entries, scan_catalog
@@ -40,7 +41,6 @@ from mcp_resources.components import (
     Contents,
     Publish,
     ResourcePage,
-    ResourceProvider,
     ResourceTemplate,
 )
 from mcp_resources.errors import InvalidRequest, ResourceNotFound
@@ -52,7 +52,7 @@ _CARRIED = ("level", "since", "until", "grep", "regex", "scan", "format")  # kep
 _INLINE_LINES = 1000  # a plain tail at most this long may be answered on the event loop
 
 
-class LogsProvider(ResourceProvider[LogsConfig]):
+class LogsProvider(RootedProvider[LogsConfig]):
     """Serves the log files matching `files` under `root`, read-only (see the module docstring)."""
 
     type_name: ClassVar[str] = "logs"
@@ -60,7 +60,6 @@ class LogsProvider(ResourceProvider[LogsConfig]):
 
     def __init__(self, name: str, config: LogsConfig, prefix: str) -> None:
         super().__init__(name, config, prefix)
-        self._sandbox: Sandbox | None = None
         self.catalog: dict[str, LogFile] = {}
         self.redactor = Redactor(config.redact, defaults=config.redact_defaults)
         self.formats = FormatChooser(config)
@@ -75,17 +74,6 @@ class LogsProvider(ResourceProvider[LogsConfig]):
         self._sandbox = Sandbox(self.config.root)
         self.local = LocalCheck(self._sandbox.real)
         self.rescan()
-
-    async def aclose(self) -> None:
-        """Close the root descriptor."""
-        if self._sandbox is not None:
-            self._sandbox.close()
-            self._sandbox = None
-
-    @property
-    def sandbox(self) -> Sandbox:
-        """The open root (after `start()`)."""
-        return self.started(self._sandbox)
 
     def rescan(self) -> dict[str, LogFile]:
         """Find the served files again (blocking: call it in a worker thread); returns the new catalog."""
