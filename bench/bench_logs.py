@@ -35,7 +35,7 @@ from pathlib import Path
 
 import anyio
 import mcp_types as types
-from bench_sqlite import interleaved, pct
+from bench_sqlite import interleaved, pct, samples_table
 from mcp import Client, MCPDeprecationWarning, StdioServerParameters
 
 GIB = 1 << 30
@@ -198,10 +198,8 @@ def report(
         f"- date: {time.strftime('%Y-%m-%d')}; Python {platform.python_version()}; mcp {version('mcp')}; "
         f"{os.cpu_count()} CPUs; client mode `legacy`; {args.rounds} rounds; log {size / GIB:.2f} GiB",
         "",
-        "| operation | samples | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|",
+        *samples_table(samples),
     ]
-    lines += [f"| {n} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} |" for n, v in samples.items()]
     ratio = med["last 100 lines of 1 GiB log"] / med["read 1 KiB file"]
     same = med["last 100 lines of 1 GiB log"] / med[TAIL_BYTES]
     lines += [

@@ -32,7 +32,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import anyio
-from bench_sqlite import interleaved, pct, timed
+from bench_sqlite import interleaved, samples_table, timed
 from mcp import Client, MCPError, StdioServerParameters
 
 PROMPTS = {
@@ -92,10 +92,8 @@ def report(samples: dict[str, list[float]], recovery: list[float], args: argpars
         f"- date: {time.strftime('%Y-%m-%d')}; Python {platform.python_version()}; mcp {version('mcp')}; "
         f"jinja2 {version('jinja2')}; {os.cpu_count()} CPUs; client mode `legacy`; {args.rounds} rounds",
         "",
-        "| operation | samples | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|",
+        *samples_table(samples),
     ]
-    lines += [f"| {n} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} |" for n, v in samples.items()]
     base = med["resources/read 1 KiB file"]
     embed, text = med["prompts/get embedding that file"] / base, med["prompts/get, text only"] / base
     recovered = statistics.median(recovery) * 1000

@@ -100,6 +100,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def samples_table(samples: dict[str, list[float]]) -> list[str]:
+    """A Markdown table of each operation's sample count, p50 and p99 (ms)."""
+    lines = ["| operation | samples | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
+    return lines + [
+        f"| {n} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} |" for n, v in samples.items()
+    ]
+
+
 class RowPages:
     """Reads 100-row primary-key ranges one after another, as a client following `next` does."""
 
@@ -218,10 +226,8 @@ def report(samples: dict[str, list[float]], stopped: list[float], args: argparse
         f"- date: {time.strftime('%Y-%m-%d')}; Python {platform.python_version()}; mcp {version('mcp')}; "
         f"SQLite {sqlite3.sqlite_version}; {os.cpu_count()} CPUs; client mode `legacy`; {args.rounds} rounds",
         "",
-        "| operation | samples | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|",
+        *samples_table(samples),
     ]
-    lines += [f"| {n} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} |" for n, v in samples.items()]
     page_ratio = med["100-row PK range"] / med["read 1 KiB file"]
     busy, idle = pct(samples["ping, runaway query running"], 0.99), pct(samples["ping, idle"], 0.99)
     count_ratio = med["COUNT via MCP"] / (med["COUNT raw aiosqlite"] + med["read 1 KiB (overhead)"])
