@@ -279,11 +279,14 @@ class App:
             return [], None
         return await self.prompts.page(cursor, self.settings.page_size)
 
-    async def get_prompt(self, name: str, arguments: Mapping[str, str] | None) -> list[PromptMessage]:
-        """Render prompt `name`; its messages, with embedded resources read like `resources/read`."""
+    async def get_prompt(
+        self, name: str, arguments: Mapping[str, str] | None
+    ) -> tuple[Prompt, list[PromptMessage]]:
+        """Render prompt `name`: that prompt, and its messages (resources read like `resources/read`)."""
         registry = self._registry(name)
         rendered = await registry.render(name, arguments)
-        return await build_messages(rendered, self.read, registry.diff, int(registry.settings.max_embed))
+        max_embed = int(registry.settings.max_embed)
+        return rendered.prompt, await build_messages(rendered, self.read, registry.diff, max_embed)
 
     async def complete_prompt(
         self, name: str, argument: str, value: str, context: Mapping[str, str]

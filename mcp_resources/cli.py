@@ -234,7 +234,7 @@ def prompt(config: Path, name: str, arguments: tuple[str, ...], log_level: str |
     async def run() -> list[PromptMessage]:
         async with app:
             try:
-                return await app.get_prompt(name, given)
+                return (await app.get_prompt(name, given))[1]
             except (ClientError, InternalError) as exc:
                 _fail([f"{exc.message} ({', '.join(f'{k}={v}' for k, v in exc.data.items())})"], 1)
 

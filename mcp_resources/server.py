@@ -216,10 +216,9 @@ def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceSe
     async def get_prompt(
         ctx: ServerRequestContext[Any], params: types.GetPromptRequestParams
     ) -> HandlerResult:
-        messages = await app.get_prompt(params.name, params.arguments)
+        prompt, messages = await app.get_prompt(params.name, params.arguments)
         result: dict[str, Any] = {"messages": [_message(m) for m in messages], "resultType": "complete"}
-        prompt = app.prompts.prompts.get(params.name) if app.prompts else None
-        if prompt is not None and prompt.description is not None:
+        if prompt.description is not None:
             result["description"] = prompt.description
         return result
 
@@ -274,8 +273,9 @@ async def running(app: App) -> AsyncIterator[Service]:
     notifier = ChangeNotifier(app, max_subscriptions=app.settings.max_subscriptions)
     server = build_server(app, notifier)
     async with app, anyio.create_task_group() as tg:
-        if app.prompts is not None:
-            tg.start_soon(app.prompts.warm_up)  # compile now, so broken templates are logged at start
+        if app.prompts is not None and not app.prompts.watches:
+            # Compile now, so broken templates are logged at start (a prompt watch does it itself).
+            tg.start_soon(app.prompts.warm_up)
         if app.watching:
             await tg.start(app.run_watchers, notifier.publish)
         try:

@@ -304,11 +304,16 @@ class PromptRegistry:
         """Watch the `[prompts] dirs` folders; publish `PromptsListChanged` when prompts change."""
         send, receive = anyio.create_memory_object_stream[Batch](math.inf)
         async with anyio.create_task_group() as tg, send, receive:
-            folders = self._watched((await anyio.to_thread.run_sync(_scan, self.folders)).folders)
+            # The folders of the last read (start()'s, at first); the load below reads them again
+            # once the watches are in place, so no change in between goes unseen.
+            folders = self._watched(self._scan.folders if self._scan else [])
             stop = Stopper()
             await tg.start(watch_generation, folders, stop, send.send_nowait, STEP_MS, DEBOUNCE_MS)
             task_status.started()
-            await self.ensure_loaded()
+            if not self._loaded:
+                await self.ensure_loaded()
+            elif await self.reload():  # a restarted watch: what changed while it was down
+                await publish(PromptsListChanged())
             async for _batch in receive:
                 if await self.reload():
                     await publish(PromptsListChanged())
