@@ -25,8 +25,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mcp_resources.prompts.helpers import HELPERS
+
 __all__ = [
-    "HELPERS",
     "NAME_PATTERN",
     "ArgumentSpec",
     "CompleteFromResources",
@@ -36,8 +37,6 @@ __all__ = [
     "read_front_matter",
 ]
 
-HELPERS = ("message", "resource", "diff", "uri_with")
-"""Globals every prompt can call (never arguments, never inferred as such)."""
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
 """Prompt names: letters, digits, `.`, `_`, `-` and `/` (folders), at most 128."""
 _ARGUMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")

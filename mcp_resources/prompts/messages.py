@@ -1,7 +1,7 @@
 """A rendered prompt -> MCP prompt messages, with resources embedded through the App's read path.
 
 The worker's output is text with placeholders carrying the render's nonce
-(`worker.marker`): `message(role)` starts a message of that role, `resource(uri)`
+(`helpers.marker`): `message(role)` starts a message of that role, `resource(uri)`
 becomes an embedded resource part, `diff(old, new)` a unified diff. A client's
 argument cannot forge a placeholder: it does not know the nonce.
 
@@ -13,12 +13,12 @@ resource; a binary one that big is linked, not embedded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from mcp_resources.components import BlobContent, Contents, TextContent
 from mcp_resources.errors import ClientError, InvalidRequest
+from mcp_resources.prompts.helpers import marker_pattern
 from mcp_resources.prompts.registry import Rendered
 
 __all__ = ["EMBED_META", "PromptMessage", "build_messages"]
@@ -114,9 +114,8 @@ def _cut(data: bytes, limit: int) -> bytes:
 async def build_messages(rendered: Rendered, read: Read, diff: Diff, max_embed: int) -> list[PromptMessage]:
     """The messages of a rendered prompt, embedding what its placeholders name."""
     builder = _Builder(rendered, read, diff, max_embed)
-    marker = re.compile(f"\x00{rendered.nonce}:(role|res|diff):([0-9]+)\x00")
     position = 0
-    for found in marker.finditer(rendered.text):
+    for found in marker_pattern(rendered.nonce).finditer(rendered.text):
         builder.text(rendered.text[position : found.start()])
         position = found.end()
         kind, index = found.group(1), int(found.group(2))

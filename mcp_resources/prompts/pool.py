@@ -57,8 +57,6 @@ class WorkerPool:
         self.wall_s = wall_s
         self._idle: list[_Worker | None] = [None] * size
         self._slots = anyio.Semaphore(size)
-        self.spawned = 0
-        """How many worker processes were started (a test and metrics figure)."""
 
     async def run(self, job: dict[str, Any], files: dict[str, str] | None = None) -> dict[str, Any]:
         """Run `job` on a free worker (sending the folder's `files` if it lacks them); its reply.
@@ -136,7 +134,6 @@ class WorkerPool:
         data = json.dumps(self.settings).encode("ascii")
         assert process.stdin is not None
         await process.stdin.send(_HEADER.pack(len(data)) + data)
-        self.spawned += 1
         return worker
 
     async def _kill(self, worker: _Worker) -> None:

@@ -34,18 +34,13 @@ from typing import IO, Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import TemplateError
 
-from mcp_resources.prompts.frontmatter import HELPERS
+from mcp_resources.prompts.helpers import HELPERS, marker
 from mcp_resources.prompts.sandbox import PromptEnvironment
 
-__all__ = ["main", "marker"]
+__all__ = ["main"]
 
 _HEADER = struct.Struct(">I")
 _ROLES = ("user", "assistant")
-
-
-def marker(nonce: str, kind: str, index: int) -> str:
-    """The placeholder a helper leaves in the output (`kind`: role, res or diff)."""
-    return f"\x00{nonce}:{kind}:{index}\x00"
 
 
 class _Limits:
