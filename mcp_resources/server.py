@@ -129,6 +129,11 @@ def _message(item: PromptMessage) -> dict[str, Any]:
     content: dict[str, Any]
     if item.resource is not None:
         content = {"type": "resource", "resource": _contents(item.resource)}
+    elif item.image is not None:
+        data = base64.b64encode(item.image.data).decode("ascii")
+        content = {"type": "image", "data": data, "mimeType": item.image.mime_type}
+        if item.image.meta:
+            content["_meta"] = dict(item.image.meta)  # provenance and the untrusted marker, as for resources
     elif item.link is not None:
         content = {"type": "resource_link", "uri": item.link, "name": item.link}
     else:

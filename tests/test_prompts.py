@@ -49,6 +49,7 @@ PROMPTS = {
     ),
     "big.j2": '{{ resource("docs://big.txt") }}{{ resource("docs://big.png") }}',
     "outside.j2": front("{{ resource(uri) }}", a="[arguments.uri]"),
+    "picture.j2": front("{{ image(uri) }}Describe the picture.", a="[arguments.uri]"),
     "compare.j2": "{{ diff('docs://old.txt', 'docs://new.txt') }}",
     "incl.j2": '{% include "_part.j2" %} and {{ extra }}',
     "_part.j2": "part for {{ who }}",
@@ -230,6 +231,25 @@ async def test_big_resources_come_as_a_window_with_a_link_and_diffs_work(tmp_pat
             await get(client, "review-diff-between-files", old="docs://old.txt", new="docs://new.txt")
         )
         assert any("+BETA" in t for t in library)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_images_are_image_parts_checked_like_reads(tmp_path: Path, mode: Any) -> None:
+    toml = site(tmp_path, max_embed="64KiB")
+    async with app_from_toml(toml, tmp_path) as app, connect(app, mode=mode) as client:
+        image, text = [m.content for m in await get(client, "picture", uri="docs://logo.png")]
+        assert isinstance(image, types.ImageContent) and image.mime_type == "image/png"
+        assert base64.b64decode(image.data) == PNG
+        assert (image.meta or {})["mcp-resources/provider"] == "docs"
+        assert (image.meta or {})["mcp-resources/untrusted"] is True
+        assert isinstance(text, types.TextContent) and text.text == "Describe the picture."
+        # Too big to embed: a note and a link, as for any binary resource.
+        parts = [m.content for m in await get(client, "picture", uri="docs://big.png")]
+        assert [p.type for p in parts] == ["text", "resource_link", "text"]
+        for uri in ("docs://notes.txt", "docs://../secret.j2", "shop://schema"):
+            found = await error(client, "picture", uri=uri)
+            assert found.code == -32602 and found.data == {"prompt": "picture", "uri": uri}, uri
+        assert "not one" in (await error(client, "picture", uri="docs://notes.txt")).message
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -2,13 +2,14 @@
 
 The worker's output is text with placeholders carrying the render's nonce
 (`helpers.marker`): `message(role)` starts a message of that role, `resource(uri)`
-becomes an embedded resource part, `diff(old, new)` a unified diff. A client's
-argument cannot forge a placeholder: it does not know the nonce.
+becomes an embedded resource part, `image(uri)` an image part, `diff(old, new)`
+a unified diff. A client's argument cannot forge a placeholder: it does not
+know the nonce.
 
 Resources are read with the same `read` the server uses for `resources/read`,
 so every check a provider makes applies. One bigger than `max_embed` bytes is
 embedded as its first window, followed by a note and a link to the whole
-resource; a binary one that big is linked, not embedded.
+resource; a binary one that big (an image too) is linked, not embedded.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ Diff = Callable[[str, str, str, str], Awaitable[str]]
 
 @dataclass(frozen=True)
 class PromptMessage:
-    """One message of a prompt: a role and one part (text, an embedded resource, or a link)."""
+    """One message of a prompt: a role and one part (text, an embedded resource, an image or a link)."""
 
     role: str
     text: str | None = None
     resource: Contents | None = None
+    image: BlobContent | None = None
+    """An image resource shown as an image part (its MIME type is `image/...`)."""
     link: str | None = None
     """URI of a resource the client can read (a `resource_link` part)."""
 
@@ -64,16 +67,18 @@ class _Builder:
                 f"Prompt {name!r} embeds {uri!r}: {exc.message}", prompt=name, uri=uri
             ) from None
 
+    def link_binary(self, content: BlobContent) -> None:
+        note = f"[{content.uri} is {len(content.data)} bytes of binary data: linked, not embedded]"
+        self.messages.append(PromptMessage(self.role, text=note))
+        self.messages.append(PromptMessage(self.role, link=content.uri))
+
     async def embed(self, uri: str) -> None:
         for content in await self.contents(uri):
             if isinstance(content, BlobContent):
                 if len(content.data) <= self.max_embed:
                     self.messages.append(PromptMessage(self.role, resource=content))
                 else:
-                    size = len(content.data)
-                    note = f"[{content.uri} is {size} bytes of binary data: linked, not embedded]"
-                    self.messages.append(PromptMessage(self.role, text=note))
-                    self.messages.append(PromptMessage(self.role, link=content.uri))
+                    self.link_binary(content)
                 continue
             data = content.text.encode("utf-8")
             if len(data) <= self.max_embed:
@@ -86,6 +91,22 @@ class _Builder:
             note = f"[embedded {len(shown)} of {len(data)} bytes of {content.uri}; read it for the rest]"
             self.messages.append(PromptMessage(self.role, text=note))
             self.messages.append(PromptMessage(self.role, link=content.uri))
+
+    async def picture(self, uri: str) -> None:
+        contents = await self.contents(uri)
+        images = [
+            c for c in contents if isinstance(c, BlobContent) and (c.mime_type or "").startswith("image/")
+        ]
+        if not contents or len(images) != len(contents):
+            name = self.rendered.prompt.name
+            raise InvalidRequest(
+                f"Prompt {name!r} shows {uri!r} as an image, but it is not one", prompt=name, uri=uri
+            )
+        for image in images:
+            if len(image.data) <= self.max_embed:
+                self.messages.append(PromptMessage(self.role, image=image))
+            else:
+                self.link_binary(image)
 
     async def compare(self, old: str, new: str) -> None:
         texts = []
@@ -123,6 +144,8 @@ async def build_messages(rendered: Rendered, read: Read, diff: Diff, max_embed: 
             builder.role = rendered.roles[index]
         elif kind == "res":
             await builder.embed(rendered.embeds[index])
+        elif kind == "img":
+            await builder.picture(rendered.embeds[index])
         else:
             await builder.compare(*rendered.diffs[index])
     builder.text(rendered.text[position:])

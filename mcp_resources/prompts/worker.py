@@ -13,9 +13,9 @@ Jobs:
 - `analyze`: compile every prompt of a folder; report each one's undeclared
   variables (the arguments to infer) or its error with file and line.
 - `render`: render one prompt with argument values (values, never source).
-  `message()`, `resource()` and `diff()` leave placeholders marked with the
-  job's random nonce; the server turns them into messages and embedded
-  resources, read through its own read path.
+  `message()`, `resource()`, `image()` and `diff()` leave placeholders marked
+  with the job's random nonce; the server turns them into messages, embedded
+  resources and images, read through its own read path.
 - `diff`: a unified diff of two texts (difflib can be quadratic, so it runs here too).
 """
 
@@ -29,6 +29,7 @@ import signal
 import struct
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import IO, Any
 
 from jinja2 import TemplateSyntaxError, meta
@@ -153,13 +154,16 @@ class Worker:
             roles.append(role)
             return marker(nonce, "role", len(roles) - 1)
 
-        def resource_(uri: str) -> str:
-            if not isinstance(uri, str) or not uri:
-                raise ValueError("resource() needs a URI")
-            if len(embeds) + len(diffs) >= limit:
-                raise ValueError(f"a prompt may embed at most {limit} resources")
-            embeds.append(uri)
-            return marker(nonce, "res", len(embeds) - 1)
+        def embedder(helper: str, kind: str) -> Callable[[str], str]:
+            def embed(uri: str) -> str:
+                if not isinstance(uri, str) or not uri:
+                    raise ValueError(f"{helper}() needs a URI")
+                if len(embeds) + len(diffs) >= limit:
+                    raise ValueError(f"a prompt may embed at most {limit} resources")
+                embeds.append(uri)
+                return marker(nonce, kind, len(embeds) - 1)
+
+            return embed
 
         def diff(old: str, new: str) -> str:
             if not (isinstance(old, str) and isinstance(new, str) and old and new):
@@ -170,7 +174,12 @@ class Worker:
             return marker(nonce, "diff", len(diffs) - 1)
 
         template = env.get_template(job["name"])
-        helpers = {"message": message, "resource": resource_, "diff": diff}
+        helpers = {
+            "message": message,
+            "resource": embedder("resource", "res"),
+            "image": embedder("image", "img"),
+            "diff": diff,
+        }
         pieces: list[str] = []
         size = 0
         for piece in template.generate({**job["arguments"], **helpers}):
