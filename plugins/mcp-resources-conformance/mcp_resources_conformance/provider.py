@@ -55,7 +55,7 @@ EXAMPLE_TEXT = "Embedded resource content for testing."
 EXAMPLE_IDS = ("123", "456", "789")
 """Values offered as completions of the template's `id` (any id reads)."""
 TEMPLATE_PATH = "template/{id}/data"
-_TEMPLATE_URI = re.compile(r"template/([A-Za-z0-9._~-]{1,64})/data")
+_TEMPLATE_URI = re.compile(r"template/([A-Za-z0-9_-]{1,64})/data")
 
 
 def one_pixel_png() -> bytes:
@@ -118,7 +118,7 @@ class ConformanceProvider(ResourceProvider[ConformanceConfig]):
         ]
 
     async def read(self, uri: str) -> Sequence[Contents]:
-        """One fixture, or the template's JSON for any id made of URI-safe characters."""
+        """One fixture, or the template's JSON for any id of letters, digits, `-` and `_`."""
         name = uri[len(self.prefix) :]
         if name in ("static-text", "example-resource"):
             return [TextContent(uri, STATIC_TEXT if name == "static-text" else EXAMPLE_TEXT, "text/plain")]
