@@ -20,6 +20,7 @@ import anyio
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
+from mcp_resources.access import current_access
 from mcp_resources.components import (
     BlobContent,
     ChangeEvent,
@@ -36,7 +37,14 @@ from mcp_resources.components import (
 )
 from mcp_resources.config import ServerSettings
 from mcp_resources.cursors import decode_cursor, encode_cursor
-from mcp_resources.errors import ClientError, ConfigError, InternalError, InvalidRequest, ResourceNotFound
+from mcp_resources.errors import (
+    AccessDenied,
+    ClientError,
+    ConfigError,
+    InternalError,
+    InvalidRequest,
+    ResourceNotFound,
+)
 from mcp_resources.prompts.frontmatter import CompleteFromResources, CompleteFromTemplate
 from mcp_resources.prompts.messages import PromptMessage, build_messages
 from mcp_resources.prompts.registry import Prompt, PromptRegistry
@@ -71,7 +79,6 @@ class App:
         self.notifiers = list(notifiers)
         self.prompts = prompts
         """The prompt registry (None when no prompt source is configured)."""
-        self._by_name = {p.name: p for p in self.providers}
         # Longest prefix first, so routing never depends on config order.
         self._routes = sorted(self.providers, key=lambda p: len(p.prefix), reverse=True)
         self._started: list[ResourceProvider[Any]] = []
@@ -178,11 +185,20 @@ class App:
     # --- routing --------------------------------------------------------------
 
     def provider_for(self, uri: str) -> ResourceProvider[Any]:
-        """The provider owning `uri`, or `ResourceNotFound`."""
+        """The provider owning `uri`: `ResourceNotFound`, or `AccessDenied` outside the caller's scopes."""
         for provider in self._routes:
             if uri.startswith(provider.prefix):
+                if not current_access().allows(provider.name):
+                    raise AccessDenied(
+                        uri, f"Not authorised: your token's scopes do not include provider {provider.name!r}"
+                    )
                 return provider
         raise ResourceNotFound(uri)
+
+    def visible_providers(self) -> list[ResourceProvider[Any]]:
+        """The providers the caller may use, in config order."""
+        access = current_access()
+        return [p for p in self.providers if access.allows(p.name)]
 
     async def _guarded(
         self, provider: ResourceProvider[Any], work: Awaitable[T], what: str, **data: Any
@@ -207,11 +223,12 @@ class App:
 
     async def list_resources(self, cursor: str | None = None) -> ResourcePage:
         """One page of the merged catalogue: providers in config order, each in its own order."""
-        index, provider_cursor = self._decode_cursor(cursor)
+        providers = self.visible_providers()
+        index, provider_cursor = self._decode_cursor(cursor, providers)
         limit = self.settings.page_size
         items: list[Resource] = []
-        while index < len(self.providers) and len(items) < limit:
-            provider = self.providers[index]
+        while index < len(providers) and len(items) < limit:
+            provider = providers[index]
             try:
                 page = await self._guarded(
                     provider, provider.list_resources(provider_cursor, limit - len(items)), "listing"
@@ -224,14 +241,14 @@ class App:
             if page.next_cursor is not None:
                 return ResourcePage(items, encode_cursor(provider.name, page.next_cursor))
             index, provider_cursor = index + 1, None
-        if index < len(self.providers):
-            return ResourcePage(items, encode_cursor(self.providers[index].name, None))
+        if index < len(providers):
+            return ResourcePage(items, encode_cursor(providers[index].name, None))
         return ResourcePage(items, None)
 
     async def list_templates(self) -> list[ResourceTemplate]:
         """Every provider's templates (a failing provider is skipped and logged)."""
         templates: list[ResourceTemplate] = []
-        for provider in self.providers:
+        for provider in self.visible_providers():
             try:
                 templates.extend(await self._guarded(provider, provider.list_templates(), "templates"))
             except InternalError:
@@ -307,7 +324,7 @@ class App:
         """URIs of the catalogue starting with `value` (at most 50 pages of each provider are looked at)."""
         found: list[str] = []
         more = False
-        for provider in self.providers:
+        for provider in self.visible_providers():
             if (source.provider and provider.name != source.provider) or (
                 source.type and provider.type_name != source.type
             ):
@@ -328,10 +345,12 @@ class App:
             more = more or cursor is not None or len(found) > limit
         return Completion(found[:limit], None if more else len(found), more)
 
-    def _decode_cursor(self, cursor: str | None) -> tuple[int, str | None]:
+    @staticmethod
+    def _decode_cursor(cursor: str | None, providers: list[ResourceProvider[Any]]) -> tuple[int, str | None]:
         if cursor is None:
             return 0, None
         name, inner = decode_cursor(cursor)
-        if name not in self._by_name:
-            raise InvalidRequest("Invalid cursor", cursor=cursor)
-        return self.providers.index(self._by_name[name]), inner
+        for index, provider in enumerate(providers):
+            if provider.name == name:
+                return index, inner
+        raise InvalidRequest("Invalid cursor", cursor=cursor)

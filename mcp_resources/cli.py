@@ -19,8 +19,11 @@ import anyio
 import click
 
 from mcp_resources import __version__
+from mcp_resources.audit import AuditLog
+from mcp_resources.cli_security import audit, token
 from mcp_resources.components import BlobContent, TextContent
 from mcp_resources.errors import ClientError, ConfigError, InternalError
+from mcp_resources.observe import Observer
 from mcp_resources.plugins import PluginSet, load_plugins
 from mcp_resources.prompts.messages import PromptMessage
 from mcp_resources.startup import Assembly, load
@@ -76,21 +79,67 @@ def main() -> None:
     """Serve files, SQL databases and logs as MCP resources, configured by one TOML file."""
 
 
+def _audit_log(assembly: Assembly) -> AuditLog | None:
+    path = assembly.config.audit.path
+    if path is None:
+        return None
+    try:
+        return AuditLog(path)
+    except ConfigError as exc:
+        _fail(exc.problems)
+
+
+def _serve_http(assembly: Assembly, address: str) -> None:
+    from mcp_resources.http.plan import parse_address
+    from mcp_resources.transports.http import bind, serve_http
+
+    try:
+        host, port = parse_address(address)
+        sock = bind(host, port)
+    except ValueError as exc:
+        _fail([f"--http: {exc}"])
+    except OSError as exc:
+        _fail([f"--http {address}: cannot listen there: {exc.strerror}"])
+    config = assembly.config
+    audit = _audit_log(assembly)
+    try:
+        _run(lambda: serve_http(assembly.app, config.http, [sock], source=config.path, audit=audit))
+    finally:
+        sock.close()
+        if audit is not None:
+            audit.close()
+
+
 @main.command()
 @_config_arg
+@click.option(
+    "--http",
+    "address",
+    metavar="[HOST:]PORT",
+    help="Serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (HOST defaults to 127.0.0.1).",
+)
 @_level_opt
-def serve(config: Path, log_level: str | None) -> None:
-    """Serve CONFIG over stdio (for Claude Desktop, Claude Code, IDEs)."""
+def serve(config: Path, address: str | None, log_level: str | None) -> None:
+    """Serve CONFIG over stdio (Claude Desktop, Claude Code, IDEs), or over HTTP with --http."""
     from mcp_resources.transports.stdio import serve_stdio
 
-    app = _assemble(config, log_level).app
+    assembly = _assemble(config, log_level)
+    if address is not None:
+        _serve_http(assembly, address)
+        return
+    app = assembly.app
+    audit = _audit_log(assembly)
     if sys.stdin.isatty():
         click.echo(
             "mcp-resources speaks MCP on stdin/stdout: start it from an MCP client (see the README). "
             "Press Ctrl-C to stop.",
             err=True,
         )
-    _run(lambda: serve_stdio(app))
+    try:
+        _run(lambda: serve_stdio(app, observer=Observer(audit)))
+    finally:
+        if audit is not None:
+            audit.close()
 
 
 @main.command()
@@ -258,3 +307,7 @@ def init(path: Path, force: bool) -> None:
         _fail([f"{path} already exists; use --force to overwrite it"], 1)
     path.write_text(files("mcp_resources").joinpath("starter.toml").read_text("utf-8"), "utf-8")
     click.echo(f"wrote {path}; check it with: mcp-resources check {path}", err=True)
+
+
+main.add_command(token)
+main.add_command(audit)

@@ -1,7 +1,7 @@
 """Reading `mcp-resources.toml`: TOML -> pydantic, with errors a person can act on.
 
 The file is validated in two stages. `load_config` checks the fixed tables
-(`[server]`, `[plugins]`, `[prompts]`) and the shape of every component table
+(`[server]`, `[plugins]`, `[prompts]`, `[http]`, `[audit]`) and the shape of every component table
 (`[providers.NAME]`, `[notifiers.NAME]` each with a `type`). Once plugins are
 loaded, `validate_component` checks each component table against the model of
 the class registered for its type. Every problem becomes one line naming the
@@ -17,20 +17,13 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ByteSize,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-)
+from pydantic import BaseModel, ByteSize, Field, ValidationError
 
+from mcp_resources.configtypes import ConfigPath, Secret, Strict
 from mcp_resources.errors import ConfigError
+from mcp_resources.http.settings import AuditSettings, HttpSettings
 
 __all__ = [
     "ComponentTable",
@@ -50,41 +43,7 @@ __all__ = [
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def _resolve_path(value: Any, info: ValidationInfo) -> Any:
-    # Relative paths in the file mean "next to the config file", whatever the cwd.
-    if isinstance(value, str | os.PathLike):
-        path = Path(value).expanduser()
-        base = (info.context or {}).get("base_dir")
-        if not path.is_absolute() and base is not None:
-            path = Path(base) / path
-        return Path(os.path.normpath(path))
-    return value
-
-
-def _resolve_secret(value: Any) -> Any:
-    # Secrets are written { env = "NAME" } so the file itself can be shared.
-    if isinstance(value, Mapping):
-        if set(value) != {"env"} or not isinstance(value["env"], str):
-            raise ValueError('expected a string or { env = "VARIABLE" }')
-        name = value["env"]
-        if name not in os.environ:
-            raise ValueError(f"environment variable {name} is not set; export it before starting the server")
-        return os.environ[name]
-    return value
-
-
-ConfigPath = Annotated[Path, BeforeValidator(_resolve_path)]
-"""A path; relative values resolve against the config file's folder, `~` expands."""
-
-Secret = Annotated[SecretStr, BeforeValidator(_resolve_secret)]
-"""A secret string, written literally or as `{ env = "NAME" }` (never logged)."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ServerSettings(_Strict):
+class ServerSettings(Strict):
     """`[server]`: how the server presents itself and bounds each request."""
 
     name: str = "mcp-resources"
@@ -101,7 +60,7 @@ class ServerSettings(_Strict):
     """Level of the log written to stderr."""
 
 
-class PluginSettings(_Strict):
+class PluginSettings(Strict):
     """`[plugins]`: where one-off plugins live and which plugins to block."""
 
     dirs: list[ConfigPath] = []
@@ -110,7 +69,7 @@ class PluginSettings(_Strict):
     """Plugin names to block, built-ins included (see `mcp-resources plugins`)."""
 
 
-class PromptSettings(_Strict):
+class PromptSettings(Strict):
     """`[prompts]`: where prompt templates come from, and the limits they render under."""
 
     dirs: list[ConfigPath] = []
@@ -135,10 +94,12 @@ class PromptSettings(_Strict):
     """Worker processes that render prompts (each render is one job on one of them)."""
 
 
-class _TopLevel(_Strict):
+class _TopLevel(Strict):
     server: ServerSettings = ServerSettings()
     plugins: PluginSettings = PluginSettings()
     prompts: PromptSettings = PromptSettings()
+    http: HttpSettings = HttpSettings()
+    audit: AuditSettings = AuditSettings()
     providers: dict[str, dict[str, Any]] = {}
     notifiers: dict[str, dict[str, Any]] = {}
 
@@ -168,6 +129,8 @@ class Config:
     prompts: PromptSettings
     providers: Sequence[ComponentTable]
     notifiers: Sequence[ComponentTable]
+    http: HttpSettings
+    audit: AuditSettings
 
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -278,7 +241,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     notifiers, more = _component_tables(path, "notifiers", top.notifiers)
     if problems or more:
         raise ConfigError(problems + more)
-    return Config(path, top.server, top.plugins, top.prompts, providers, notifiers)
+    return Config(path, top.server, top.plugins, top.prompts, providers, notifiers, top.http, top.audit)
 
 
 def validate_component(config: Config, table: ComponentTable, model: type[ModelT]) -> ModelT:

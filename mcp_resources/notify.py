@@ -70,6 +70,8 @@ class ChangeNotifier:
         self._connections: dict[Connection, _Connection] = {}
         self._aliases: dict[str, Counter[str]] = {}  # canonical -> other spellings open listen streams use
         self._streams = 0
+        self.sent: Counter[str] = Counter()
+        """Notifications sent, by era: "handshake" (per connection), "listen" (per event on the bus)."""
 
     # --- what the server and tests can see --------------------------------------
 
@@ -104,6 +106,7 @@ class ChangeNotifier:
     async def _to_streams(self, event: ServerEvent) -> None:
         # The bus yields to the event loop on every publish; with no stream open, skip it.
         if self._streams:
+            self.sent["listen"] += 1
             await self.bus.publish(event)
 
     async def _resource_updated(self, uri: str) -> None:
@@ -119,6 +122,7 @@ class ChangeNotifier:
 
     async def _send(self, connection: _Connection, method: str, *args: str) -> None:
         # A client that stopped reading must not stall the watcher for everyone else.
+        self.sent["handshake"] += 1
         with anyio.move_on_after(_SEND_TIMEOUT_S) as timer:
             await getattr(connection.session, method)(*args)
         if timer.cancelled_caught:

@@ -29,6 +29,7 @@ from mcp_resources.app import App
 from mcp_resources.components import BlobContent, Completion, Contents, Resource, ResourceTemplate
 from mcp_resources.errors import ClientError, InternalError
 from mcp_resources.notify import ChangeNotifier
+from mcp_resources.observe import Observer
 from mcp_resources.prompts.messages import PromptMessage
 from mcp_resources.prompts.registry import Prompt
 
@@ -175,12 +176,22 @@ class ResourceServer(Server[Any]):
         return super().create_initialization_options(options, *args, **kwargs)
 
 
-def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceServer:
+def build_server(
+    app: App,
+    notifier: ChangeNotifier | None = None,
+    *,
+    observer: Observer | None = None,
+    handshake_subscriptions: bool = True,
+) -> ResourceServer:
     """A low-level MCP server serving `app` to both protocol eras.
 
     With a `notifier` (and something in the App that can publish), clients can
     subscribe (`resources/subscribe`, `subscriptions/listen`) and capabilities
     say so; without, they say `subscribe: false, listChanged: false`.
+    `handshake_subscriptions=False` (stateless HTTP, which has no channel to push
+    on) leaves `resources/subscribe` out and says so to handshake-era clients;
+    2026-07-28 listen streams still work. `observer` sets each request's
+    access (from its token) and records metrics and the audit trail.
     """
 
     async def list_resources(
@@ -228,12 +239,13 @@ def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceSe
         return result
 
     delivers = notifier is not None and app.watching
+    pushes = delivers and handshake_subscriptions
     server = ResourceServer(
         app.settings.name,
         version=__version__,
         instructions=app.settings.instructions,
-        delivers_changes=delivers,
-        delivers_prompt_changes=delivers and app.prompts is not None and app.prompts.watches,
+        delivers_changes=pushes,
+        delivers_prompt_changes=pushes and app.prompts is not None and app.prompts.watches,
     )
     # Registered by method (not Server(on_...=)) so handlers may return wire dicts;
     # capabilities still follow the registered methods.
@@ -244,17 +256,19 @@ def build_server(app: App, notifier: ChangeNotifier | None = None) -> ResourceSe
     if app.prompts is not None:
         server.add_request_handler("prompts/list", types.PaginatedRequestParams, list_prompts)
         server.add_request_handler("prompts/get", types.GetPromptRequestParams, get_prompt)
-    if delivers and notifier is not None:
+    if pushes and notifier is not None:
         server.add_request_handler("resources/subscribe", types.SubscribeRequestParams, notifier.on_subscribe)
         server.add_request_handler(
             "resources/unsubscribe", types.UnsubscribeRequestParams, notifier.on_unsubscribe
         )
-        server.add_request_handler(
-            "subscriptions/listen", types.SubscriptionsListenRequestParams, notifier.listen
-        )
         server.add_notification_handler(
             "notifications/initialized", types.NotificationParams, notifier.on_initialized
         )
+    if delivers and notifier is not None:
+        server.add_request_handler(
+            "subscriptions/listen", types.SubscriptionsListenRequestParams, notifier.listen
+        )
+    server.middleware.append(observer or Observer())
     server.middleware.append(map_errors)
     return server
 
@@ -269,14 +283,16 @@ class Service:
 
 
 @asynccontextmanager
-async def running(app: App) -> AsyncIterator[Service]:
+async def running(
+    app: App, *, observer: Observer | None = None, handshake_subscriptions: bool = True
+) -> AsyncIterator[Service]:
     """Start `app` and its watchers; yield a server that delivers their changes.
 
     Entered before the first client message is read: watchers are in place by
     then, so no change made after connecting goes unannounced.
     """
     notifier = ChangeNotifier(app, max_subscriptions=app.settings.max_subscriptions)
-    server = build_server(app, notifier)
+    server = build_server(app, notifier, observer=observer, handshake_subscriptions=handshake_subscriptions)
     async with app, anyio.create_task_group() as tg:
         if app.prompts is not None and not app.prompts.watches:
             # Compile now, so broken templates are logged at start (a prompt watch does it itself).

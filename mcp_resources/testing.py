@@ -18,16 +18,21 @@ collects what a client receives and waits for one with a deadline.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import anyio
+import anyio.abc
 import mcp_types as types
 import pytest
+from anyio.streams.text import TextReceiveStream
 from mcp import Client, StdioServerParameters
 
 from mcp_resources.app import App
@@ -35,12 +40,14 @@ from mcp_resources.server import Service, build_server, running
 from mcp_resources.startup import Assembly, load
 
 __all__ = [
+    "HttpProcess",
     "Notifications",
     "app_from_toml",
     "assemble_toml",
     "connect",
     "mcp_config",
     "serve_toml",
+    "spawn_http",
     "stdio_server_params",
     "write_config",
 ]
@@ -186,6 +193,72 @@ def stdio_server_params(
         cwd=str(config.parent),
         env=child_env,
     )
+
+
+@dataclass
+class HttpProcess:
+    """A spawned `mcp-resources serve --http` and what it logged so far."""
+
+    url: str
+    """The MCP endpoint, `http://127.0.0.1:PORT/mcp`."""
+    process: anyio.abc.Process
+    config: Path
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        """The server's root URL (for /healthz, /metrics)."""
+        return self.url.removesuffix("/mcp")
+
+
+@asynccontextmanager
+async def spawn_http(
+    config: Path, *, args: tuple[str, ...] = (), within: float = 30.0
+) -> AsyncIterator[HttpProcess]:
+    """Run `mcp-resources serve CONFIG --http 127.0.0.1:0` until the block ends (then SIGTERM).
+
+    Waits (at most `within` seconds) for the line saying it serves, which
+    names the port the OS chose; its stderr keeps being collected in `.log`.
+    """
+    command = [sys.executable, "-m", "mcp_resources", "serve", str(config), "--http", "127.0.0.1:0"]
+    process = await anyio.open_process([*command, "--log-level", "info", *args], stdin=subprocess.DEVNULL)
+    assert process.stderr is not None
+    lines = TextReceiveStream(process.stderr)
+    found: HttpProcess | None = None
+    early: list[str] = []
+    ready = anyio.Event()
+
+    async def collect() -> None:
+        nonlocal found
+        pending = ""
+        async for chunk in lines:
+            pending += chunk
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                if found is not None:
+                    found.log.append(line)
+                elif match := re.search(r"serving .* on (http://\S+/mcp)", line):
+                    found = HttpProcess(match.group(1), process, config, [*early, line])
+                    ready.set()
+                else:
+                    early.append(line)
+        ready.set()  # the process ended before it served
+
+    async with process, anyio.create_task_group() as tg:
+        tg.start_soon(collect)
+        with anyio.fail_after(within):
+            await ready.wait()
+        if found is None:
+            said = "\n".join(early[-20:])
+            raise RuntimeError(f"mcp-resources serve --http exited with {await process.wait()}:\n{said}")
+        try:
+            yield found
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            with anyio.fail_after(within):
+                await process.wait()
+            tg.cancel_scope.cancel()
 
 
 @pytest.fixture

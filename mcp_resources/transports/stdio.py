@@ -16,6 +16,7 @@ import anyio
 from mcp.server.stdio import stdio_server
 
 from mcp_resources.app import App
+from mcp_resources.observe import Observer
 from mcp_resources.server import running
 from mcp_resources.transports.stdout import claimed_stdout
 
@@ -32,9 +33,9 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
             return
 
 
-async def serve_stdio(app: App) -> None:
+async def serve_stdio(app: App, *, observer: Observer | None = None) -> None:
     """Serve `app` on this process's stdin/stdout until EOF or a signal."""
-    async with running(app) as service, anyio.create_task_group() as tg:
+    async with running(app, observer=observer) as service, anyio.create_task_group() as tg:
         # Everything loaded so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall a request for ~50 ms each.
         gc.collect()
