@@ -1,7 +1,8 @@
 """The conformance plugin, installed, served by the real App and driven by the SDK's real client.
 
-`scripts/conformance` runs the official suite against it over HTTP; these
-tests check the same fixtures in both protocol eras, in-process and over stdio.
+`scripts/conformance` runs the official suite (2025-11-25) against it over HTTP;
+these tests check the same fixtures in both protocol eras, in-process, over
+stdio, and over HTTP on 2026-07-28.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from mcp import Client, MCPDeprecationWarning, MCPError
 from mcp.client.subscriptions import ResourceUpdated
 from mcp_resources_conformance.provider import EXAMPLE_TEXT, STATIC_TEXT
 
-from mcp_resources.testing import Notifications, app_from_toml, connect, serve_toml, stdio_server_params
+from mcp_resources.testing import (
+    Notifications,
+    app_from_toml,
+    connect,
+    serve_toml,
+    spawn_http,
+    stdio_server_params,
+)
 
 pytestmark = pytest.mark.anyio
 MODES = ["legacy", "auto"]
@@ -186,8 +194,22 @@ async def test_the_watched_resource_changes_and_both_eras_are_told(tmp_path: Pat
 
 async def test_installed_plugin_serves_its_config_over_stdio() -> None:
     async with Client(stdio_server_params(CONFIG), mode="legacy") as client:
-        assert client.server_capabilities.resources and client.server_capabilities.resources.subscribe
+        assert client.server_capabilities.resources
+        assert client.server_capabilities.resources.subscribe
         image, _ = (await client.get_prompt("test_prompt_with_image")).messages
-        assert isinstance(image.content, types.ImageContent) and image.content.mime_type == "image/png"
+        assert isinstance(image.content, types.ImageContent)
+        assert image.content.mime_type == "image/png"
+
+
+async def test_its_config_over_http_in_the_era_the_suite_does_not_test() -> None:
+    # The official suite speaks 2025-11-25; this is the same server, config and plugin on 2026-07-28.
+    async with spawn_http(CONFIG) as server, Client(server.url) as client:
+        assert client.protocol_version == "2026-07-28"
         [text] = (await client.read_resource("test://static-text")).contents
-        assert isinstance(text, types.TextResourceContents) and text.text == STATIC_TEXT
+        assert isinstance(text, types.TextResourceContents)
+        assert text.text == STATIC_TEXT
+        image, _ = (await client.get_prompt("test_prompt_with_image")).messages
+        assert isinstance(image.content, types.ImageContent)
+        async with client.listen(resource_subscriptions=[WATCHED]) as sub:
+            with anyio.fail_after(10):  # the config's interval is 1 s
+                assert await sub.__anext__() == ResourceUpdated(uri=WATCHED)
