@@ -78,7 +78,9 @@ def _verifier(settings: HttpSettings, source: Path) -> TokenVerifier | None:
 class HttpServer:
     """The ASGI app of one started Service, and what shutdown must close first."""
 
-    def __init__(self, service: Service, settings: HttpSettings, checked: HttpPlan, source: Path) -> None:
+    def __init__(
+        self, service: Service, settings: HttpSettings, checked: HttpPlan, verifier: TokenVerifier | None
+    ) -> None:
         self.service = service
         self.manager = StreamableHTTPSessionManager(
             app=service.server,
@@ -94,7 +96,6 @@ class HttpServer:
             session_idle_timeout=settings.session_idle_timeout,
             max_sessions=settings.max_sessions,
         )
-        verifier = _verifier(settings, source)
         # The session manager is the endpoint itself: an ASGI app, not a request handler.
         endpoint: Any = self.manager.handle_request
         self.rate_limit = RateLimit(endpoint, settings.rate_limit.per_second, settings.rate_limit.burst)
@@ -188,9 +189,10 @@ async def serve_http(
     """Serve `app` over Streamable HTTP on already-bound `sockets` until SIGTERM/SIGINT."""
     host, port = sockets[0].getsockname()[:2]
     checked = plan(settings, host, port, source)
+    verifier = _verifier(settings, source)  # reads token files and keys: fail before starting anything
     observer = Observer(audit)
     async with running(app, observer=observer, handshake_subscriptions=not settings.stateless) as service:
-        http = HttpServer(service, settings, checked, source)
+        http = HttpServer(service, settings, checked, verifier)
         observer.observer = http.metrics
         config = uvicorn.Config(
             http.asgi,
