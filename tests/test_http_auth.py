@@ -54,6 +54,7 @@ async def test_jwt_server_accepts_valid_tokens_only(tmp_path: Path) -> None:
 library = false
 [http]
 auth = "jwt"
+public_url = "https://mcp.example.com"
 [http.jwt]
 public_key = "issuer.pem"
 audience = "{AUDIENCE}"
@@ -89,6 +90,14 @@ root = "private"
                 timeout=10,
             )
             assert response.status_code == 401, why
+            # OAuth clients are told where to find out which issuer to ask (RFC 9728).
+            assert (
+                'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"'
+                in (response.headers["www-authenticate"])
+            )
+        metadata = httpx2.get(server.base + "/.well-known/oauth-protected-resource/mcp", timeout=10).json()
+        assert metadata["resource"] == AUDIENCE
+        assert metadata["authorization_servers"] == ["https://id.example.com/"]
         async with (
             httpx2.AsyncClient(headers={"authorization": f"Bearer {good}"}, timeout=30) as http,
             Client(streamable_http_client(server.url, http_client=http), cache=None) as client,
