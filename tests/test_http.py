@@ -433,3 +433,25 @@ async def test_sigterm_ends_open_streams_and_exits_cleanly(tmp_path: Path) -> No
         assert any("shutting down: ending open streams" in line for line in server.log)
         assert not any("Traceback" in line for line in server.log)
         assert not any("timeout graceful shutdown exceeded" in line for line in server.log)
+
+
+# --- the shipped example --------------------------------------------------------------------------
+
+
+async def test_the_http_example_serves_with_its_demo_tokens(tmp_path: Path) -> None:
+    import shutil
+
+    examples = Path(__file__).parent.parent / "examples"
+    for name in ("demo", "http"):  # a copy: the audit log is written next to the config
+        shutil.copytree(examples / name, tmp_path / name, ignore=shutil.ignore_patterns("audit.jsonl"))
+    async with spawn_http(tmp_path / "http" / "mcp-resources.toml") as server:
+        async with client(server, "demo-reader-token-not-secret") as reader:
+            uris = [r.uri for r in (await reader.list_resources()).resources]
+            assert uris and all(u.startswith("docs://") for u in uris)
+            with pytest.raises(MCPError, match="scopes do not include provider 'shop'"):
+                await reader.read_resource("shop://schema")
+        async with client(server, "demo-admin-token-not-secret") as admin:
+            schema = await admin.read_resource("shop://schema")
+            assert "books" in schema.contents[0].text  # type: ignore[union-attr]
+    code, said = await audit_verify(tmp_path / "http" / "audit.jsonl")
+    assert code == 0, said

@@ -29,8 +29,10 @@ import uvicorn
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
 from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -75,10 +77,33 @@ def _verifier(settings: HttpSettings, source: Path) -> TokenVerifier | None:
     return None
 
 
+def _resource_url(settings: HttpSettings) -> AnyHttpUrl:
+    assert settings.public_url is not None
+    return AnyHttpUrl(str(settings.public_url).rstrip("/") + "/mcp")
+
+
+def _discovery_routes(settings: HttpSettings, service: Service) -> list[Route]:
+    """RFC 9728 metadata naming the JWT issuer, so OAuth clients find where to get a token.
+
+    Served when `auth = "jwt"` with an `issuer` and a `public_url`; 401 answers then point at it.
+    """
+    jwt = settings.jwt
+    if settings.auth != "jwt" or jwt is None or jwt.issuer is None or settings.public_url is None:
+        return []
+    return create_protected_resource_routes(
+        resource_url=_resource_url(settings),
+        authorization_servers=[AnyHttpUrl(jwt.issuer)],
+        scopes_supported=sorted(p.name for p in service.app.providers),
+        resource_name=service.app.settings.name,
+    )
+
+
 class HttpServer:
     """The ASGI app of one started Service, and what shutdown must close first."""
 
-    def __init__(self, service: Service, settings: HttpSettings, checked: HttpPlan, source: Path) -> None:
+    def __init__(
+        self, service: Service, settings: HttpSettings, checked: HttpPlan, verifier: TokenVerifier | None
+    ) -> None:
         self.service = service
         self.manager = StreamableHTTPSessionManager(
             app=service.server,
@@ -94,7 +119,6 @@ class HttpServer:
             session_idle_timeout=settings.session_idle_timeout,
             max_sessions=settings.max_sessions,
         )
-        verifier = _verifier(settings, source)
         # The session manager is the endpoint itself: an ASGI app, not a request handler.
         endpoint: Any = self.manager.handle_request
         self.rate_limit = RateLimit(endpoint, settings.rate_limit.per_second, settings.rate_limit.burst)
@@ -111,13 +135,16 @@ class HttpServer:
                     expose_headers=["mcp-session-id"],
                 )
             )
+        discovery = _discovery_routes(settings, service)
         if verifier is not None:
             middleware += [
                 Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(verifier)),
                 Middleware(AuthContextMiddleware),
             ]
-            guarded = RequireAuthMiddleware(guarded, [])
+            metadata = build_resource_metadata_url(_resource_url(settings)) if discovery else None
+            guarded = RequireAuthMiddleware(guarded, [], metadata)
         routes = [
+            *discovery,
             Route("/mcp", endpoint=guarded),
             health_route(service.app),
             metrics_route(self.metrics, protected=verifier is not None),
@@ -188,9 +215,10 @@ async def serve_http(
     """Serve `app` over Streamable HTTP on already-bound `sockets` until SIGTERM/SIGINT."""
     host, port = sockets[0].getsockname()[:2]
     checked = plan(settings, host, port, source)
+    verifier = _verifier(settings, source)  # reads token files and keys: fail before starting anything
     observer = Observer(audit)
     async with running(app, observer=observer, handshake_subscriptions=not settings.stateless) as service:
-        http = HttpServer(service, settings, checked, source)
+        http = HttpServer(service, settings, checked, verifier)
         observer.observer = http.metrics
         config = uvicorn.Config(
             http.asgi,
