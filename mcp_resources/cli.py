@@ -19,6 +19,7 @@ import anyio
 import click
 
 from mcp_resources import __version__
+from mcp_resources.claude_desktop import install_claude
 from mcp_resources.components import BlobContent, TextContent
 from mcp_resources.errors import ClientError, ConfigError, InternalError
 from mcp_resources.plugins import PluginSet, load_plugins
@@ -74,6 +75,9 @@ _level_opt = click.option("--log-level", type=click.Choice(_LEVELS), help="Overr
 @click.version_option(__version__, prog_name="mcp-resources")
 def main() -> None:
     """Serve files, SQL databases and logs as MCP resources, configured by one TOML file."""
+
+
+main.add_command(install_claude)
 
 
 @main.command()
