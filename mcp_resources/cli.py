@@ -20,6 +20,7 @@ import click
 
 from mcp_resources import __version__
 from mcp_resources.audit import AuditLog
+from mcp_resources.claude_desktop import install_claude
 from mcp_resources.cli_security import audit, token
 from mcp_resources.components import BlobContent, TextContent
 from mcp_resources.errors import ClientError, ConfigError, InternalError
@@ -309,5 +310,6 @@ def init(path: Path, force: bool) -> None:
     click.echo(f"wrote {path}; check it with: mcp-resources check {path}", err=True)
 
 
+main.add_command(install_claude)
 main.add_command(token)
 main.add_command(audit)

@@ -58,6 +58,8 @@ class ServerSettings(Strict):
     """Resource subscriptions one connection may hold (one listen stream, for 2026-07-28 clients)."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Level of the log written to stderr."""
+    tools: bool = False
+    """Also offer the catalogue as read-only tools, for clients whose model only calls tools."""
 
 
 class PluginSettings(Strict):

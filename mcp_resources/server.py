@@ -26,12 +26,14 @@ from pydantic import ValidationError
 
 from mcp_resources import __version__
 from mcp_resources.app import App
-from mcp_resources.components import BlobContent, Completion, Contents, Resource, ResourceTemplate
+from mcp_resources.components import Completion
 from mcp_resources.errors import ClientError, InternalError
 from mcp_resources.notify import ChangeNotifier
 from mcp_resources.observe import Observer
 from mcp_resources.prompts.messages import PromptMessage
 from mcp_resources.prompts.registry import Prompt
+from mcp_resources.tools import register_tools
+from mcp_resources.wire import UNCACHED, contents_to_wire, resource_to_wire, template_to_wire
 
 __all__ = ["ResourceServer", "Service", "build_server", "map_errors", "running"]
 
@@ -52,55 +54,6 @@ async def map_errors(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -
     except Exception:
         log.exception("%s failed", ctx.method)
         raise MCPError(types.INTERNAL_ERROR, "Internal error") from None
-
-
-# Results are built as wire dicts: the SDK validates every result against the
-# negotiated protocol version anyway, so building pydantic models first would
-# validate each item twice (a third of the cost of a 100-item page). The SDK
-# drops the 2026-07-28-only fields from handshake-era replies.
-_UNCACHED = {"ttlMs": 0, "cacheScope": "private", "resultType": "complete"}
-
-
-def _resource(item: Resource) -> dict[str, Any]:
-    wire: dict[str, Any] = {"uri": item.uri, "name": item.name}
-    if item.title is not None:
-        wire["title"] = item.title
-    if item.description is not None:
-        wire["description"] = item.description
-    if item.mime_type is not None:
-        wire["mimeType"] = item.mime_type
-    if item.size is not None:
-        wire["size"] = item.size
-    if item.last_modified is not None:
-        wire["annotations"] = {"lastModified": item.last_modified}
-    if item.meta:
-        wire["_meta"] = dict(item.meta)
-    return wire
-
-
-def _template(item: ResourceTemplate) -> dict[str, Any]:
-    wire: dict[str, Any] = {"uriTemplate": item.uri_template, "name": item.name}
-    for key, value in (
-        ("title", item.title),
-        ("description", item.description),
-        ("mimeType", item.mime_type),
-    ):
-        if value is not None:
-            wire[key] = value
-    return wire
-
-
-def _contents(item: Contents) -> dict[str, Any]:
-    wire: dict[str, Any] = {"uri": item.uri}
-    if item.mime_type is not None:
-        wire["mimeType"] = item.mime_type
-    if isinstance(item, BlobContent):
-        wire["blob"] = base64.b64encode(item.data).decode("ascii")
-    else:
-        wire["text"] = item.text
-    if item.meta:
-        wire["_meta"] = dict(item.meta)
-    return wire
 
 
 def _prompt(item: Prompt) -> dict[str, Any]:
@@ -129,7 +82,7 @@ def _prompt(item: Prompt) -> dict[str, Any]:
 def _message(item: PromptMessage) -> dict[str, Any]:
     content: dict[str, Any]
     if item.resource is not None:
-        content = {"type": "resource", "resource": _contents(item.resource)}
+        content = {"type": "resource", "resource": contents_to_wire(item.resource)}
     elif item.image is not None:
         data = base64.b64encode(item.image.data).decode("ascii")
         content = {"type": "image", "data": data, "mimeType": item.image.mime_type}
@@ -192,13 +145,14 @@ def build_server(
     on) leaves `resources/subscribe` out and says so to handshake-era clients;
     2026-07-28 listen streams still work. `observer` sets each request's
     access (from its token) and records metrics and the audit trail.
+    With `[server] tools = true`, the catalogue is also served as tools (`tools.py`).
     """
 
     async def list_resources(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
     ) -> HandlerResult:
         page = await app.list_resources(params.cursor)
-        result: dict[str, Any] = {"resources": [_resource(r) for r in page.resources], **_UNCACHED}
+        result: dict[str, Any] = {"resources": [resource_to_wire(r) for r in page.resources], **UNCACHED}
         if page.next_cursor is not None:
             result["nextCursor"] = page.next_cursor
         return result
@@ -206,12 +160,12 @@ def build_server(
     async def list_templates(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
     ) -> HandlerResult:
-        return {"resourceTemplates": [_template(t) for t in await app.list_templates()], **_UNCACHED}
+        return {"resourceTemplates": [template_to_wire(t) for t in await app.list_templates()], **UNCACHED}
 
     async def read_resource(
         ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
     ) -> HandlerResult:
-        return {"contents": [_contents(c) for c in await app.read(params.uri)], **_UNCACHED}
+        return {"contents": [contents_to_wire(c) for c in await app.read(params.uri)], **UNCACHED}
 
     async def complete(ctx: ServerRequestContext[Any], params: types.CompleteRequestParams) -> HandlerResult:
         context = params.context.arguments if params.context and params.context.arguments else {}
@@ -224,7 +178,7 @@ def build_server(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams
     ) -> HandlerResult:
         page, cursor = await app.list_prompts(params.cursor)
-        result: dict[str, Any] = {"prompts": [_prompt(p) for p in page], **_UNCACHED}
+        result: dict[str, Any] = {"prompts": [_prompt(p) for p in page], **UNCACHED}
         if cursor is not None:
             result["nextCursor"] = cursor
         return result
@@ -268,6 +222,8 @@ def build_server(
         server.add_request_handler(
             "subscriptions/listen", types.SubscriptionsListenRequestParams, notifier.listen
         )
+    if app.settings.tools:
+        register_tools(server, app)
     server.middleware.append(observer or Observer())
     server.middleware.append(map_errors)
     return server

@@ -93,12 +93,17 @@ def _prompts(config: Config, plugins: PluginSet, entry_points: bool) -> PromptRe
         folders.append(PromptFolder("library" if plugin == LIBRARY_PLUGIN else f"plugin {plugin}", root))
     if not folders:
         return None
-    # The worker renders in its own process: it loads the plugins again only if one customises Jinja.
+    # The worker renders in its own process: it loads the plugins again only if one customises Jinja,
+    # and then only those (the others are blocked by name before import: loading the built-ins would
+    # cost each new worker over a second, which its first job's time limit would have to absorb).
     options = None
-    if plugins.manager.hook.prepare_jinja2_environment.get_hookimpls():
+    if preparers := {
+        impl.plugin_name for impl in plugins.manager.hook.prepare_jinja2_environment.get_hookimpls()
+    }:
+        others = [info.name for info in plugins.plugins if info.name not in preparers]
         options = {
             "dirs": [str(d) for d in config.plugins.dirs],
-            "disable": list(config.plugins.disable),
+            "disable": [*config.plugins.disable, *others],
             "entry_points": entry_points,
         }
     return PromptRegistry(folders, config.prompts, options)

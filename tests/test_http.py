@@ -455,3 +455,17 @@ async def test_the_http_example_serves_with_its_demo_tokens(tmp_path: Path) -> N
             assert "books" in schema.contents[0].text  # type: ignore[union-attr]
     code, said = await audit_verify(tmp_path / "http" / "audit.jsonl")
     assert code == 0, said
+
+
+async def test_a_session_belongs_to_the_token_that_opened_it(shared: HttpProcess) -> None:
+    opened = _post(shared, {"authorization": f"Bearer {ADMIN}"})
+    session = opened.headers["mcp-session-id"]
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+    borrowed = {
+        "authorization": f"Bearer {ALICE}",
+        "mcp-session-id": session,
+        "mcp-protocol-version": "2025-11-25",
+    }
+    assert _post(shared, borrowed, ping).status_code == 404
+    own = {**borrowed, "authorization": f"Bearer {ADMIN}"}
+    assert _post(shared, own, ping).status_code == 200

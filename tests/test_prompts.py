@@ -356,6 +356,22 @@ async def test_plugin_prompts_render_with_the_plugins_filters(tmp_path: Path) ->
         assert texts(await get(client, "hello", name="world")) == ["Say hello to WORLD!."]
 
 
+async def test_render_workers_load_only_the_plugins_that_customise_jinja(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import TEST_PLUGINS
+
+    plugins = shutil.copytree(TEST_PLUGINS, tmp_path / "plugins")
+    (plugins / "imported.py").write_text(  # no hook for prompts: the workers have no use for it
+        "import os, pathlib\n"
+        "with open(pathlib.Path(__file__).with_name('imports.log'), 'a') as log:\n"
+        "    log.write(f'{os.getpid()}\\n')\n"
+    )
+    async with app_from_toml('[plugins]\ndirs = ["plugins"]\n', tmp_path) as app, connect(app) as client:
+        assert texts(await get(client, "hello", name="world")) == ["Say hello to WORLD!."]
+    assert (plugins / "imports.log").read_text().split() == [str(os.getpid())]
+
+
 async def test_prompt_pages(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     for i in range(7):

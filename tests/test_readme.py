@@ -28,7 +28,10 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert SHELL_BLOCKS[1].strip() in ci.splitlines()
 
 
-@pytest.mark.parametrize("config", sorted(p.relative_to(REPO) for p in (REPO / "examples").rglob("*.toml")))
+EXAMPLE_CONFIGS = sorted(p.relative_to(REPO) for p in (REPO / "examples").rglob("mcp-resources*.toml"))
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=str)
 def test_every_example_config_checks(config: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mcp_resources", "check", str(config)],
