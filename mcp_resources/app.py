@@ -21,6 +21,7 @@ from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
 from mcp_resources.access import current_access
+from mcp_resources.clientlog import FOR_CLIENTS
 from mcp_resources.components import (
     BlobContent,
     ChangeEvent,
@@ -160,7 +161,9 @@ class App:
                     await ready.wait()
             if waited.cancelled_caught:
                 late = [name for name, state in self.watchers.items() if not state.running]
-                log.warning("watchers not started after %ss: %s", START_TIMEOUT_S, ", ".join(late))
+                log.warning(
+                    "watchers not started after %ss: %s", START_TIMEOUT_S, ", ".join(late), extra=FOR_CLIENTS
+                )
             task_status.started()
 
     @staticmethod
@@ -212,11 +215,15 @@ class App:
             raise
         except TimeoutError:
             log.error(
-                "provider %r: %s timed out after %ss", provider.name, what, self.settings.request_timeout
+                "provider %r: %s timed out after %ss",
+                provider.name,
+                what,
+                self.settings.request_timeout,
+                extra=FOR_CLIENTS,
             )
             raise InternalError(f"Provider {provider.name!r} timed out", **data) from None
         except Exception:
-            log.exception("provider %r: %s failed", provider.name, what)
+            log.exception("provider %r: %s failed", provider.name, what, extra=FOR_CLIENTS)
             raise InternalError(**data) from None
 
     # --- requests -------------------------------------------------------------

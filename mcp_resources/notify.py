@@ -16,12 +16,14 @@ told under the spelling it used.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import mcp_types as types
+from mcp import MCPDeprecationWarning
 from mcp.server.connection import Connection
 from mcp.server.context import ServerRequestContext
 from mcp.server.session import ServerSession
@@ -41,6 +43,7 @@ from mcp.server.subscriptions import (
 )
 
 from mcp_resources.app import App
+from mcp_resources.clientlog import LEVELS, McpLevel
 from mcp_resources.components import ChangeEvent, PromptsListChanged, ResourcesListChanged, ResourceUpdated
 from mcp_resources.errors import ClientError, InvalidRequest
 
@@ -55,6 +58,7 @@ class _Connection:
     """A handshake-era connection and the URIs it subscribed to."""
 
     session: ServerSession
+    log_level: McpLevel = "warning"  # until the client sends logging/setLevel
     by_canonical: dict[str, set[str]] = field(default_factory=dict)
     spellings: dict[str, str] = field(default_factory=dict)  # subscribed URI -> canonical
 
@@ -175,6 +179,22 @@ class ChangeNotifier:
             if not spellings:
                 del connection.by_canonical[canonical]
         return types.EmptyResult()
+
+    async def on_set_level(
+        self, ctx: ServerRequestContext[Any, Any], params: types.SetLevelRequestParams
+    ) -> types.EmptyResult:
+        """`logging/setLevel`: the least severe level this connection wants to hear."""
+        self._connection(ctx).log_level = params.level
+        return types.EmptyResult()
+
+    async def log(self, level: McpLevel, logger: str, message: str) -> None:
+        """Send a log message to every handshake-era connection whose level admits it."""
+        rank = LEVELS.index(level)
+        for connection in list(self._connections.values()):
+            if rank >= LEVELS.index(connection.log_level):
+                with warnings.catch_warnings():  # deprecated at 2026-07-28, still the handshake era's
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)
+                    await self._send(connection, "send_log_message", level, message, logger)
 
     # --- 2026-07-28 ---------------------------------------------------------------
 

@@ -22,10 +22,12 @@ from mcp import MCPError
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
 from mcp_resources import __version__
 from mcp_resources.app import App
+from mcp_resources.clientlog import ClientLogHandler
 from mcp_resources.components import Completion
 from mcp_resources.errors import ClientError, InternalError
 from mcp_resources.notify import ChangeNotifier
@@ -128,6 +130,15 @@ class ResourceServer(Server[Any]):
         )
         return super().create_initialization_options(options, *args, **kwargs)
 
+    def get_capabilities(
+        self, *args: Any, protocol_version: str | None = None, **kwargs: Any
+    ) -> types.ServerCapabilities:
+        """The SDK's capabilities, without `logging` at 2026-07-28 (it sends no request-scoped logs)."""
+        capabilities = super().get_capabilities(*args, protocol_version=protocol_version, **kwargs)
+        if protocol_version in MODERN_PROTOCOL_VERSIONS:
+            capabilities.logging = None
+        return capabilities
+
 
 def build_server(
     app: App,
@@ -218,6 +229,7 @@ def build_server(
         server.add_notification_handler(
             "notifications/initialized", types.NotificationParams, notifier.on_initialized
         )
+        server.add_request_handler("logging/setLevel", types.SetLevelRequestParams, notifier.on_set_level)
     if delivers and notifier is not None:
         server.add_request_handler(
             "subscriptions/listen", types.SubscriptionsListenRequestParams, notifier.listen
@@ -249,6 +261,8 @@ async def running(
     """
     notifier = ChangeNotifier(app, max_subscriptions=app.settings.max_subscriptions)
     server = build_server(app, notifier, observer=observer, handshake_subscriptions=handshake_subscriptions)
+    client_log = ClientLogHandler(notifier.log)
+    logging.getLogger().addHandler(client_log)  # the root: plugins may mark records too
     async with app, anyio.create_task_group() as tg:
         if app.prompts is not None and not app.prompts.watches:
             # Compile now, so broken templates are logged at start (a prompt watch does it itself).
@@ -258,5 +272,6 @@ async def running(
         try:
             yield Service(app, server, notifier)
         finally:
+            logging.getLogger().removeHandler(client_log)
             notifier.close()
             tg.cancel_scope.cancel()

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import anyio
 
+from mcp_resources.clientlog import FOR_CLIENTS
 from mcp_resources.components import Publish
 
 __all__ = ["BACKOFF_MAX_S", "BACKOFF_MIN_S", "START_TIMEOUT_S", "WatcherState", "supervise"]
@@ -69,7 +70,7 @@ async def supervise(state: WatcherState, run: Runner, publish: Publish, ready: a
                 delay = BACKOFF_MIN_S
             state.restarts += 1
             state.last_error = f"{type(exc).__name__}: {exc}"
-            log.exception("watcher %r failed; restarting in %.1fs", state.name, delay)
+            log.exception("watcher %r failed; restarting in %.1fs", state.name, delay, extra=FOR_CLIENTS)
         else:
             log.info("watcher %r finished", state.name)
             return

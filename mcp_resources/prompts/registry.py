@@ -24,6 +24,7 @@ import anyio.to_thread
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
+from mcp_resources.clientlog import FOR_CLIENTS
 from mcp_resources.components import PromptsListChanged, Publish
 from mcp_resources.config import PromptSettings
 from mcp_resources.cursors import decode_cursor, encode_cursor
@@ -210,9 +211,13 @@ class PromptRegistry:
                     continue
                 arguments = tuple(front.arguments.items())
             prompts[name] = Prompt(name, front.title, front.description, arguments, file, folder)
-        for problem in problems:
-            if problem not in self.problems:  # each reload re-finds the old ones: say each once
-                log.error("prompts: %s", problem)
+        fresh = [p for p in problems if p not in self.problems]  # each reload re-finds the old ones
+        for problem in fresh:
+            log.error("prompts: %s", problem)
+        if fresh:  # clients hear only that something is wrong: the details name host paths
+            log.warning(
+                "prompts: %d template problem(s); see the server's log", len(fresh), extra=FOR_CLIENTS
+            )
         self.prompts = dict(sorted(prompts.items()))
         self.problems = problems
         self._analysis = analysis
