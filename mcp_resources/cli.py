@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import anyio
 import click
@@ -24,6 +24,9 @@ from mcp_resources.errors import ClientError, ConfigError, InternalError
 from mcp_resources.plugins import PluginSet, load_plugins
 from mcp_resources.prompts.messages import PromptMessage
 from mcp_resources.startup import Assembly, load
+
+if TYPE_CHECKING:
+    from mcp_resources.transports.stdio import StdioTransport
 
 __all__ = ["main"]
 
@@ -79,7 +82,15 @@ def main() -> None:
 @main.command()
 @_config_arg
 @_level_opt
-def serve(config: Path, log_level: str | None) -> None:
+@click.option(
+    "--stdio-transport",
+    type=click.Choice(["own", "sdk"]),
+    default="own",
+    show_default=True,
+    envvar="MCP_RESOURCES_STDIO_TRANSPORT",
+    help="own: the event loop reads and writes the pipes; sdk: the MCP SDK's thread-based transport.",
+)
+def serve(config: Path, log_level: str | None, stdio_transport: StdioTransport) -> None:
     """Serve CONFIG over stdio (for Claude Desktop, Claude Code, IDEs)."""
     from mcp_resources.transports.stdio import serve_stdio
 
@@ -90,7 +101,7 @@ def serve(config: Path, log_level: str | None) -> None:
             "Press Ctrl-C to stop.",
             err=True,
         )
-    _run(lambda: serve_stdio(app))
+    _run(lambda: serve_stdio(app, stdio_transport))
 
 
 @main.command()
