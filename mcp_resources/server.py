@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
@@ -29,8 +29,10 @@ from mcp_resources.app import App
 from mcp_resources.components import BlobContent, Completion, Contents, Resource, ResourceTemplate
 from mcp_resources.errors import ClientError, InternalError
 from mcp_resources.notify import ChangeNotifier
-from mcp_resources.prompts.messages import PromptMessage
-from mcp_resources.prompts.registry import Prompt
+
+if TYPE_CHECKING:  # the prompt machinery is imported only when a config has prompts
+    from mcp_resources.prompts.messages import PromptMessage
+    from mcp_resources.prompts.registry import Prompt
 
 __all__ = ["ResourceServer", "Service", "build_server", "map_errors", "running"]
 
