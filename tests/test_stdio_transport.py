@@ -127,11 +127,13 @@ def reply(n: int, size: int) -> SessionMessage:
 
 async def test_replies_arrive_whole_and_in_order_and_what_is_queued_is_sent_on_close() -> None:
     received = bytearray()
-    async with transport() as (_, writer, _, client_in):
+    with pipes() as (server_in, _, client_in, server_out):
         draining = drain_in_thread(client_in, received)
-        for n in range(3000):
-            await writer.send(reply(n, n % 500))
-    draining.join(10)  # the server's end closed, so the reader sees end of file
+        async with pipe_streams(server_in, server_out) as (_, writer):
+            for n in range(3000):
+                await writer.send(reply(n, n % 500))
+        os.close(server_out)  # the server's last copy: the client now reads to the end
+        draining.join(10)
     lines = received.decode().splitlines()
     assert [json.loads(line)["id"] for line in lines] == list(range(3000))
     assert all(json.loads(line)["result"]["pad"] == "y" * (n % 500) for n, line in enumerate(lines))
@@ -151,17 +153,23 @@ async def test_a_client_that_stops_reading_makes_the_server_wait_instead_of_buff
             draining = drain_in_thread(client_in, received)
             with anyio.fail_after(10):
                 await writer.send(reply(sent, 10))  # room again once the client reads
+        os.close(server_out)
         draining.join(10)
         assert [json.loads(line)["id"] for line in received.splitlines()] == list(range(sent + 1))
 
 
 async def test_a_client_that_went_away_costs_no_error() -> None:
-    with pipes() as (server_in, _, client_in, server_out):
-        os.close(client_in)  # every write is now EPIPE
+    server_in, client_out = os.pipe()
+    client_in, server_out = os.pipe()
+    os.close(client_in)  # every write is now EPIPE
+    try:
         async with pipe_streams(server_in, server_out) as (_, writer):
             for n in range(50):
                 await writer.send(reply(n, 1000))
                 await anyio.lowlevel.checkpoint()
+    finally:
+        for fd in (server_in, client_out, server_out):
+            os.close(fd)
 
 
 def test_the_server_falls_back_to_the_sdk_transport_when_stdin_is_a_file(tmp_path: Path) -> None:
