@@ -13,6 +13,7 @@ from mcp import Client
 
 from mcp_resources.builtins.filesystem.policy import Policy
 from mcp_resources.builtins.filesystem.sandbox import Sandbox
+from mcp_resources.builtins.filesystem.scan import FolderCache
 from mcp_resources.builtins.filesystem.walk import list_page
 from mcp_resources.cursors import encode_cursor
 from mcp_resources.testing import app_from_toml, connect
@@ -212,11 +213,31 @@ async def test_a_big_flat_folder_is_sorted_once_and_rescanned_when_it_changes(
             if cursor is None:
                 break
         assert uris == [f"docs://flat/f{i:04d}.txt" for i in range(3000)]
-        # The small root is scanned on every page, the big folder only once (not 30 times).
+        # The root, changed a moment ago, is scanned on every page; the settled folder only once.
         assert pages == 30 and len(calls) == pages + 1
         (root / "flat" / "f0000a.txt").write_text("new")
         first = await app.list_resources()
     assert [r.uri for r in first.resources][:2] == ["docs://flat/f0000.txt", "docs://flat/f0000a.txt"]
+
+
+def test_the_folder_cache_keeps_settled_folders_within_its_entry_budget(tmp_path: Path) -> None:
+    cache = FolderCache()
+    cache.MAX_ENTRIES = 5
+    folders = {}
+    for name in ("a", "b", "c", "recent"):
+        (tmp_path / name).mkdir()
+        if name != "recent":
+            os.utime(tmp_path / name, (1_700_000_000, 1_700_000_000))
+        folders[name] = os.stat(tmp_path / name)
+    entries = [("x", "file"), ("y", "file")]
+    for name in ("a", "b", "c", "recent"):
+        cache.put(folders[name], entries)
+    # a was dropped to stay within 5 entries; a folder changed within the last second is not kept
+    assert [cache.get(folders[name]) for name in ("a", "b", "c", "recent")] == [None, entries, entries, None]
+    os.utime(tmp_path / "b", (1_700_000_001, 1_700_000_001))
+    assert cache.get(os.stat(tmp_path / "b")) is None  # changed since: scanned again
+    cache.put(folders["a"], [("n", "file")] * 6)
+    assert cache.get(folders["a"]) is None  # larger than the whole budget
 
 
 async def test_names_no_uri_can_carry_are_skipped_not_fatal(tree: Callable[[Tree], Path]) -> None:

@@ -37,20 +37,22 @@ def _kind(entry: os.DirEntry[str]) -> str | None:
 
 
 class FolderCache:
-    """Sorted entries of big folders, reused while the folder's mtime is unchanged.
+    """Sorted entries of folders, reused while the folder's mtime is unchanged.
 
-    Sorting a folder of 100,000 names costs tens of milliseconds; every page
-    of a listing inside it would pay that again. Only folders whose mtime is
-    over a second old are kept, so an entry added within the filesystem's
-    timestamp granularity is never missed.
+    Sorting a folder of 100,000 names costs tens of milliseconds, and every page
+    of a keyset listing scans again the folders on its way (a third of the cost
+    of listing a tree of small folders); either would be paid again per page.
+    Up to `MAX_ENTRIES` entries are kept, least recently used dropped first. Only
+    folders whose mtime is over a second old are kept, so an entry added within
+    the filesystem's timestamp granularity is never missed.
     """
 
-    MIN_ENTRIES = 2000
-    MAX_FOLDERS = 32
+    MAX_ENTRIES = 100_000
     SETTLED_NS = 1_000_000_000
 
     def __init__(self) -> None:
         self._folders: OrderedDict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        self._entries = 0
         self._lock = threading.Lock()
 
     def get(self, st: os.stat_result) -> list[tuple[str, str]] | None:
@@ -63,13 +65,16 @@ class FolderCache:
             return hit[1]
 
     def put(self, st: os.stat_result, entries: list[tuple[str, str]]) -> None:
-        """Remember a big, settled folder's sorted entries."""
-        if len(entries) < self.MIN_ENTRIES or time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
+        """Remember a settled folder's sorted entries."""
+        if len(entries) > self.MAX_ENTRIES or time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
             return
         with self._lock:
+            replaced = self._folders.pop((st.st_dev, st.st_ino), None)
+            self._entries += len(entries) - (len(replaced[1]) if replaced else 0)
             self._folders[st.st_dev, st.st_ino] = (st.st_mtime_ns, entries)
-            while len(self._folders) > self.MAX_FOLDERS:
-                self._folders.popitem(last=False)
+            while self._entries > self.MAX_ENTRIES:
+                _, (_, dropped) = self._folders.popitem(last=False)
+                self._entries -= len(dropped)
 
 
 class Walker:
