@@ -1,13 +1,15 @@
-"""Benchmark: mcp-resources over stdio against a minimal low-level SDK server, same run.
+"""Benchmark: mcp-resources over stdio against a minimal SDK server and Node's reference server, same run.
 
     .venv/bin/python bench/bench_stdio.py                 # defaults used for docs/benchmarks.md
     .venv/bin/python bench/bench_stdio.py --quick         # a fast smoke run
 
-Both servers are spawned over stdio and driven by the SDK's client. Requests
-alternate between the servers one by one, so drift on the machine affects both.
-Scenarios: read 1 KiB, read 1 MiB, full paginated listing of a 1,000-file tree, and the
-first `resources/list` page of a 1,000-file and of a 100,000-file tree. The trees are
-generated in a temporary folder (nothing is committed) and removed afterwards.
+The servers (see stdio_servers.py: ours on its own stdio transport and on the SDK's,
+the minimal SDK server, the Node reference filesystem server) are spawned over stdio
+and driven by the same SDK client. Requests alternate between the servers one by one
+(ABBA...), so drift on the machine affects all alike. Scenarios: read 1 KiB and 1 MiB
+(all servers), full paginated listing of a 1,000-file tree (all that list), and the
+first `resources/list` page of a 1,000-file and a 100,000-file tree (ours and minimal).
+The trees are generated in a temporary folder (nothing is committed) and removed afterwards.
 """
 
 from __future__ import annotations
@@ -30,9 +32,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import anyio
-from mcp import Client, StdioServerParameters
-
-HERE = Path(__file__).parent
+from mcp import Client
+from stdio_servers import Server, minimal, node, node_command, ours, ours_name
 
 
 @dataclass
@@ -72,21 +73,6 @@ def make_fixtures(base: Path, flat: bool) -> dict[str, Path]:
     return roots
 
 
-def ours(root: Path, work: Path) -> tuple[StdioServerParameters, str]:
-    config = work / f"{root.name}.toml"
-    config.write_text(
-        f'[server]\nlog_level = "warning"\n[providers.files]\ntype = "filesystem"\nroot = "{root}"\n',
-        encoding="utf-8",
-    )
-    args = ["-m", "mcp_resources", "serve", str(config)]
-    return StdioServerParameters(command=sys.executable, args=args, cwd=str(work)), "files://"
-
-
-def minimal(root: Path, work: Path) -> tuple[StdioServerParameters, str]:
-    args = [str(HERE / "minimal_server.py"), str(root)]
-    return StdioServerParameters(command=sys.executable, args=args, cwd=str(work)), "min://"
-
-
 Op = Callable[[], Awaitable[object]]
 
 
@@ -94,7 +80,7 @@ async def paired(series: dict[str, Series], count: int, ops: dict[str, Op]) -> N
     """Run each server's operation `count` times, alternating request by request.
 
     Interleaving per request (ABBA order) means a slow moment of the machine
-    hits both servers alike; each server's total is its own service time only.
+    hits every server alike; each server's total is its own service time only.
     """
     order = list(ops)
     totals = dict.fromkeys(ops, 0.0)
@@ -103,7 +89,7 @@ async def paired(series: dict[str, Series], count: int, ops: dict[str, Op]) -> N
             start = time.perf_counter()
             await ops[server]()
             took = time.perf_counter() - start
-            series[server].samples.append(took)
+            series.setdefault(server, Series()).samples.append(took)
             totals[server] += took
     for server, total in totals.items():
         series[server].round_totals.append((count, total))
@@ -119,61 +105,83 @@ async def full_listing(client: Client) -> int:
             return count
 
 
+OURS, SDK, MINIMAL, NODE = (
+    ours_name("own"),
+    ours_name("sdk"),
+    "minimal SDK server",
+    "Node server-filesystem",
+)
+LISTING = "full listing, 1,000 files"
+
+
 async def run(args: argparse.Namespace) -> dict[str, dict[str, Series]]:
     work = Path(tempfile.mkdtemp(prefix="mcpr-bench-"))
     try:
         started = time.perf_counter()
         roots = make_fixtures(work / "data", args.flat)
         print(f"fixtures ready in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        command = node_command()
+        if isinstance(command, str):
+            print(f"without the Node server: {command}", file=sys.stderr)
+
+        def compared(root: Path, *, sdk: bool = False) -> list[Server]:
+            return [ours(root, work), *([ours(root, work, "sdk")] if sdk else []), minimal(root, work)]
+
+        # Our server on the SDK's transport, and Node's, where it says something: reads and listing.
+        servers = {"small": compared(roots["small"], sdk=True), "tree1k": compared(roots["tree1k"], sdk=True)}
+        servers["tree100k"] = compared(roots["tree100k"])
+        if args.flat:
+            servers["flat100k"] = compared(roots["flat100k"])
+        if not isinstance(command, str):
+            servers["small"].append(node(roots["small"], work, command))
         results: dict[str, dict[str, Series]] = {}
         async with AsyncExitStack() as stack:
-            clients: dict[tuple[str, str], tuple[Client, str]] = {}
-            names = ["small", "tree1k", "tree100k"] + (["flat100k"] if args.flat else [])
-            for server_name, make in (("minimal", minimal), ("mcp-resources", ours)):
-                for root_name in names:
-                    params, prefix = make(roots[root_name], work)
-                    client = Client(params, mode=args.mode, cache=None)
-                    clients[server_name, root_name] = (await stack.enter_async_context(client), prefix)
+            clients: dict[str, dict[str, tuple[Client, Server]]] = {}
+            for root_name, spawned in servers.items():
+                for server in spawned:
+                    client = await stack.enter_async_context(
+                        Client(server.params, mode=args.mode, cache=None)
+                    )
+                    clients.setdefault(root_name, {})[server.name] = (client, server)
+            for client, server in clients["tree1k"].values():
+                assert await full_listing(client) == 1000, server.name
 
-            def series(scenario: str) -> dict[str, Series]:
-                return results.setdefault(scenario, {"minimal": Series(), "mcp-resources": Series()})
+            def each(root: str, make_op: Callable[[Client, Server], Op]) -> dict[str, Op]:
+                return {name: make_op(client, server) for name, (client, server) in clients[root].items()}
 
-            def each(root: str, make_op: Callable[[Client, str], Op]) -> dict[str, Op]:
-                return {server: make_op(*clients[server, root]) for server in ("minimal", "mcp-resources")}
-
-            for server in ("minimal", "mcp-resources"):
-                assert await full_listing(clients[server, "tree1k"][0]) == 1000
             # The client's own full garbage collections (~45 ms here) would land on
             # whichever request allocates most; keep the long-lived client objects
             # out of them so p99 speaks of the servers.
             gc.collect()
             gc.freeze()
             for round_no in range(args.rounds):
-                kib = each("small", lambda c, p: functools.partial(c.read_resource, p + "kib.txt"))
-                await paired(series("read 1 KiB"), args.reads, kib)
-                mib = each("small", lambda c, p: functools.partial(c.read_resource, p + "mib.txt"))
-                await paired(series("read 1 MiB"), args.big_reads, mib)
-                listing = each("tree1k", lambda c, p: functools.partial(full_listing, c))
-                await paired(series("full listing, 1,000 files"), args.listings, listing)
+                kib = each("small", lambda c, s: functools.partial(s.read, c, "kib.txt"))
+                await paired(results.setdefault("read 1 KiB", {}), args.reads, kib)
+                mib = each("small", lambda c, s: functools.partial(s.read, c, "mib.txt"))
+                await paired(results.setdefault("read 1 MiB", {}), args.big_reads, mib)
+                listing = each("tree1k", lambda c, s: functools.partial(full_listing, c))
+                await paired(results.setdefault(LISTING, {}), args.listings, listing)
                 for root_name, label in (
                     ("tree1k", "1,000"),
                     ("tree100k", "100,000"),
                     ("flat100k", "100,000 flat"),
                 ):
-                    if ("minimal", root_name) in clients:
-                        first = each(root_name, lambda c, p: c.list_resources)
-                        await paired(series(f"first page, {label} files"), args.pages, first)
+                    if root_name in clients:
+                        first = each(root_name, lambda c, s: c.list_resources)
+                        first.pop(SDK, None)
+                        await paired(results.setdefault(f"first page, {label} files", {}), args.pages, first)
                 print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(results: dict[str, dict[str, Series]], args: argparse.Namespace) -> str:
+def report(results: dict[str, dict[str, Series]], args: argparse.Namespace, load: tuple[str, str]) -> str:
     lines = [
         f"- date: {time.strftime('%Y-%m-%d')}; Python {platform.python_version()}; mcp {version('mcp')}; "
         f"{os.cpu_count()} CPUs; client mode `{args.mode}`; {args.rounds} rounds, "
-        "requests alternating between the servers",
+        "requests alternating between the servers; load average (1 min) "
+        f"{load[0]} at the start, {load[1]} at the end",
         "",
         "| scenario | server | ops/s (median of rounds) | p50 ms | p99 ms |",
         "|---|---|---:|---:|---:|",
@@ -183,21 +191,29 @@ def report(results: dict[str, dict[str, Series]], args: argparse.Namespace) -> s
             lines.append(
                 f"| {scenario} | {server} | {s.rate():,.1f} | {s.pct(0.5):.2f} | {s.pct(0.99):.2f} |"
             )
-    ours_ = {k: v["mcp-resources"] for k, v in results.items()}
-    base = {k: v["minimal"] for k, v in results.items()}
-    small_read = ours_["read 1 KiB"].rate() / base["read 1 KiB"].rate()
-    big_read = ours_["read 1 MiB"].rate() / base["read 1 MiB"].rate()
-    listing = base["full listing, 1,000 files"].rate() / ours_["full listing, 1,000 files"].rate()
-    first_page = ours_["first page, 100,000 files"].pct(0.5) / ours_["first page, 1,000 files"].pct(0.5)
-    lines += [
-        "",
-        "| ratio | value | target |",
-        "|---|---:|---|",
-        f"| read 1 KiB throughput, ours / minimal | {small_read:.2f}× | ≥ 0.9× |",
-        f"| read 1 MiB throughput, ours / minimal | {big_read:.2f}× | ≥ 0.9× |",
-        f"| full listing of 1,000 files, time ours / minimal | {listing:.2f}× | (issue 9: ≤ 1.2×) |",
-        f"| first page, 100,000-file tree / 1,000-file tree (ours, p50) | {first_page:.2f}× | ≤ 2× |",
+
+    def ratio(scenario: str, a: str, b: str) -> str:
+        per = results[scenario]
+        return f"{per[a].rate() / per[b].rate():.2f}×" if a in per and b in per else "n/a"
+
+    first_page = results["first page, 100,000 files"][OURS].pct(0.5) / results["first page, 1,000 files"][
+        OURS
+    ].pct(0.5)
+    rows = [
+        ("read 1 KiB throughput, ours / minimal SDK server", ratio("read 1 KiB", OURS, MINIMAL), "≥ 1.5×"),
+        ("read 1 KiB throughput, ours / Node server-filesystem", ratio("read 1 KiB", OURS, NODE), "≥ 1.3×"),
+        ("read 1 MiB throughput, ours / minimal SDK server", ratio("read 1 MiB", OURS, MINIMAL), "≥ 1.0×"),
+        ("full listing of 1,000 files, time ours / minimal", ratio(LISTING, MINIMAL, OURS), "≤ 1.2×"),
+        ("first page, 100,000-file tree / 1,000-file tree (ours, p50)", f"{first_page:.2f}×", "≤ 2×"),
+        ("read 1 KiB throughput, ours on the SDK transport / minimal", ratio("read 1 KiB", SDK, MINIMAL), ""),
+        (
+            "read 1 KiB throughput, our transport / the SDK's (same server)",
+            ratio("read 1 KiB", OURS, SDK),
+            "",
+        ),
     ]
+    lines += ["", "| ratio | value | target |", "|---|---:|---|"]
+    lines += [f"| {name} | {value} | {target} |" for name, value, target in rows]
     return "\n".join(lines)
 
 
@@ -219,8 +235,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.reads, args.big_reads, args.listings, args.pages = 2, 50, 3, 1, 3
+    load = os.getloadavg()[0]
     results = anyio.run(run, args)
-    print(report(results, args))
+    print(report(results, args, (f"{load:.1f}", f"{os.getloadavg()[0]:.1f}")))
     if args.json:
         raw = {sc: {sv: s.samples for sv, s in per.items()} for sc, per in results.items()}
         args.json.write_text(json.dumps(raw), encoding="utf-8")

@@ -14,7 +14,7 @@ import asyncio
 import fnmatch
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from anyio import TASK_STATUS_IGNORED
@@ -46,10 +46,12 @@ from mcp_resources.errors import (
     InvalidRequest,
     ResourceNotFound,
 )
-from mcp_resources.prompts.frontmatter import CompleteFromResources, CompleteFromTemplate
-from mcp_resources.prompts.messages import PromptMessage, build_messages
-from mcp_resources.prompts.registry import Prompt, PromptRegistry
 from mcp_resources.watchers import START_TIMEOUT_S, Runner, WatcherState, supervise
+
+if TYPE_CHECKING:  # the prompt machinery is imported only when a config has prompts
+    from mcp_resources.prompts.frontmatter import CompleteFromResources
+    from mcp_resources.prompts.messages import PromptMessage
+    from mcp_resources.prompts.registry import Prompt, PromptRegistry
 
 __all__ = ["PROVIDER_META", "UNTRUSTED_META", "App"]
 
@@ -307,6 +309,8 @@ class App:
         self, name: str, arguments: Mapping[str, str] | None
     ) -> tuple[Prompt, list[PromptMessage]]:
         """Render prompt `name`: that prompt, and its messages (resources read like `resources/read`)."""
+        from mcp_resources.prompts.messages import build_messages
+
         registry = self._registry(name)
         rendered = await registry.render(name, arguments)
         max_embed = int(registry.settings.max_embed)
@@ -316,6 +320,8 @@ class App:
         self, name: str, argument: str, value: str, context: Mapping[str, str]
     ) -> Completion:
         """Complete a prompt argument: its declared values, catalogue URIs or a provider's template."""
+        from mcp_resources.prompts.frontmatter import CompleteFromResources, CompleteFromTemplate
+
         spec = (await self._registry(name).get(name)).argument(argument)
         if spec.values is not None:
             values = [v for v in spec.values if v.startswith(value)]

@@ -2,7 +2,8 @@
 
 Plugins come from three places, in this order:
 
-1. the built-ins listed in `BUILTIN_PLUGINS`, loaded exactly like the others;
+1. the built-ins listed in `BUILTIN_PLUGINS`, loaded exactly like the others
+   (but only when the config uses a type they provide);
 2. installed distributions declaring the `mcp_resources` entry-point group;
 3. one-off `*.py` files in the folders of `[plugins] dirs`.
 
@@ -47,13 +48,17 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
-    ("filesystem", "mcp_resources.builtins.filesystem"),
-    ("sqlite", "mcp_resources.builtins.sqlite"),
-    ("logs", "mcp_resources.builtins.logs"),
-    ("prompt-library", "mcp_resources.builtins.library"),
+BUILTIN_PLUGINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("filesystem", "mcp_resources.builtins.filesystem", ("filesystem",)),
+    ("sqlite", "mcp_resources.builtins.sqlite", ("sqlite",)),
+    ("logs", "mcp_resources.builtins.logs", ("logs",)),
+    ("prompt-library", "mcp_resources.builtins.library", ()),
 )
-"""(plugin name, module) of every built-in plugin, registered like third-party ones."""
+"""(plugin name, module, provider types) of every built-in plugin, registered like third-party ones.
+
+A built-in whose provider types the config does not use is listed but not
+imported (see `load_plugins(needed=...)`): sqlglot, aiosqlite and re2 would
+cost start-up time and memory for nothing."""
 
 _TYPE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
@@ -89,6 +94,8 @@ class PluginSet:
     notifier_types: dict[str, type[Notifier[Any]]] = field(default_factory=dict)
     conflicts: dict[str, list[str]] = field(default_factory=dict)
     """Type names registered by more than one plugin -> those plugins' names."""
+    unloaded: dict[str, str] = field(default_factory=dict)
+    """Provider types of built-ins left unimported because the config does not use them -> plugin name."""
 
     def origin(self, type_name: str) -> str | None:
         """Name of the plugin that registered a provider or notifier type."""
@@ -173,6 +180,12 @@ class _Loader:
             return
         self._commit(info, providers, notifiers)
 
+    def add_unloaded(self, name: str, provider_types: tuple[str, ...]) -> None:
+        """List a built-in plugin, and the types it provides, without importing it."""
+        if name not in self.disable:
+            self.result.plugins.append(PluginInfo(name, "built-in", list(provider_types)))
+            self.result.unloaded.update(dict.fromkeys(provider_types, name))
+
     def _fail(self, name: str, source: str, error: str) -> None:
         log.error("plugin %r (%s) failed to load: %s", name, source, error)
         self.result.failures.append(PluginFailure(name, source, error))
@@ -247,15 +260,24 @@ def _import_file(path: Path) -> ModuleType:
 
 
 def load_plugins(
-    dirs: Sequence[Path] = (), disable: Collection[str] = (), *, entry_points: bool = True
+    dirs: Sequence[Path] = (),
+    disable: Collection[str] = (),
+    *,
+    entry_points: bool = True,
+    needed: Collection[str] | None = None,
 ) -> PluginSet:
     """Load built-in, installed and one-off plugins into a fresh `PluginSet`.
 
     `disable` blocks plugins by name (built-ins included) before they are
     imported. `entry_points=False` skips installed plugins (used by tests).
+    With `needed` (the provider types a config uses), a built-in providing
+    none of them is listed in `plugins` and `unloaded` but not imported.
     """
     loader = _Loader(disable)
-    for name, module in BUILTIN_PLUGINS:
+    for name, module, provider_types in BUILTIN_PLUGINS:
+        if needed is not None and provider_types and not set(provider_types) & set(needed):
+            loader.add_unloaded(name, provider_types)
+            continue
         loader.add(name, "built-in", functools.partial(importlib.import_module, module))
     if entry_points:
         found = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)

@@ -14,15 +14,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
 from mcp import MCPError
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from mcp_resources import __version__
@@ -32,10 +34,12 @@ from mcp_resources.components import Completion
 from mcp_resources.errors import ClientError, InternalError
 from mcp_resources.notify import ChangeNotifier
 from mcp_resources.observe import Observer
-from mcp_resources.prompts.messages import PromptMessage
-from mcp_resources.prompts.registry import Prompt
 from mcp_resources.tools import register_tools
 from mcp_resources.wire import UNCACHED, contents_to_wire, resource_to_wire, template_to_wire
+
+if TYPE_CHECKING:  # the prompt machinery is imported only when a config has prompts
+    from mcp_resources.prompts.messages import PromptMessage
+    from mcp_resources.prompts.registry import Prompt
 
 __all__ = ["ResourceServer", "Service", "build_server", "map_errors", "running"]
 
@@ -236,6 +240,11 @@ def build_server(
         )
     if app.settings.tools:
         register_tools(server, app)
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        # No OpenTelemetry tracer is set up, so the SDK's span around each request records
+        # nothing, yet costs ~10% of a small read. With one set up (`opentelemetry-instrument
+        # mcp-resources serve ...`), requests are traced as the SDK does.
+        server.middleware = [m for m in server.middleware if not isinstance(m, OpenTelemetryMiddleware)]
     server.middleware.append(observer or Observer())
     server.middleware.append(map_errors)
     return server

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp_resources.app import App
 from mcp_resources.builtins.library import LIBRARY_PLUGIN
@@ -15,7 +15,9 @@ from mcp_resources.config import ComponentTable, Config, load_config, suggest, v
 from mcp_resources.errors import ConfigError
 from mcp_resources.plugins import PluginSet, load_plugins
 from mcp_resources.prompts.files import PromptFolder
-from mcp_resources.prompts.registry import PromptRegistry
+
+if TYPE_CHECKING:  # the prompt machinery is imported only when a config has prompts
+    from mcp_resources.prompts.registry import PromptRegistry
 
 __all__ = ["Assembly", "assemble", "load"]
 
@@ -48,7 +50,10 @@ def assemble(config: Config, plugins: PluginSet | None = None, *, entry_points: 
     ]
     if plugins is None:
         plugins = load_plugins(
-            [d for d in config.plugins.dirs if d.is_dir()], config.plugins.disable, entry_points=entry_points
+            [d for d in config.plugins.dirs if d.is_dir()],
+            config.plugins.disable,
+            entry_points=entry_points,
+            needed={table.type for table in config.providers},
         )
     providers: list[ResourceProvider[Any]] = []
     for table in config.providers:
@@ -93,6 +98,8 @@ def _prompts(config: Config, plugins: PluginSet, entry_points: bool) -> PromptRe
         folders.append(PromptFolder("library" if plugin == LIBRARY_PLUGIN else f"plugin {plugin}", root))
     if not folders:
         return None
+    from mcp_resources.prompts.registry import PromptRegistry
+
     # The worker renders in its own process: it loads the plugins again only if one customises Jinja,
     # and then only those (the others are blocked by name before import: loading the built-ins would
     # cost each new worker over a second, which its first job's time limit would have to absorb).
@@ -123,7 +130,7 @@ def _component_class(
             f'keep one with [plugins] disable = ["{owners[-1]}"]'
         )
         return None
-    known = sorted(registry)
+    known = sorted({*registry, *(plugins.unloaded if kind == "provider" else ())})
     line = f"{where}: unknown {kind} type {table.type!r}{suggest(table.type, known)}"
     line += f" (available: {', '.join(known) or 'none'}; see `mcp-resources plugins`)"
     if plugins.failures:

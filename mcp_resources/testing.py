@@ -182,9 +182,13 @@ class Notifications:
 def stdio_server_params(
     config: Path, *, env: Mapping[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> StdioServerParameters:
-    """Parameters that spawn `python -m mcp_resources serve CONFIG` over stdio."""
+    """Parameters that spawn `python -m mcp_resources serve CONFIG` over stdio.
+
+    `MCP_RESOURCES_STDIO_TRANSPORT` (`own` or `sdk`) is passed on, so a test
+    suite can be run once with each stdio transport.
+    """
     child_env = {"PYTHONUNBUFFERED": "1", **(env or {})}
-    for key in ("PYTHONPATH", "VIRTUAL_ENV"):
+    for key in ("PYTHONPATH", "VIRTUAL_ENV", "MCP_RESOURCES_STDIO_TRANSPORT"):
         if key in os.environ:
             child_env.setdefault(key, os.environ[key])
     return StdioServerParameters(

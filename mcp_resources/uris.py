@@ -37,6 +37,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Python uses for bytes of a file name that are not UTF-8.
 _UNADDRESSABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\ud800-\udfff]")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# The characters quote(..., safe="") leaves alone: most names are made of them only.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,8 @@ def build_uri(
     prefix: str, parts: Sequence[str], *, folder: bool = False, query: Mapping[str, int | str] | None = None
 ) -> str:
     """The URI of `parts` under `prefix`, each component percent-encoded."""
-    path = "/".join(quote(p, safe="") for p in parts)
+    # The check skips quote() for plain names: a third of the cost of listing a file.
+    path = "/".join(p if _UNRESERVED.fullmatch(p) else quote(p, safe="") for p in parts)
     if folder and parts:
         path += "/"
     return prefix + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")

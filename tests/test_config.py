@@ -59,7 +59,13 @@ def test_missing_type(tmp_path: Path) -> None:
 def test_unknown_type_suggests_the_near_miss(tmp_path: Path) -> None:
     [line] = problems('[providers.docs]\ntype = "filesytem"\nroot = "root"\n', tmp_path)
     assert "providers.docs.type: unknown provider type 'filesytem'; did you mean 'filesystem'?" in line
-    assert "available: filesystem" in line
+    assert "available: filesystem, logs, sqlite;" in line
+
+
+def test_unknown_type_suggests_a_builtin_left_unimported(tmp_path: Path) -> None:
+    # The config uses no sqlite provider, so the sqlite built-in is not imported, yet still suggested.
+    [line] = problems('[providers.db]\ntype = "sqlit"\npath = "x.db"\n', tmp_path)
+    assert "unknown provider type 'sqlit'; did you mean 'sqlite'?" in line
 
 
 def test_wrong_value_type_names_the_key_and_value(tmp_path: Path) -> None:

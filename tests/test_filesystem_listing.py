@@ -13,6 +13,7 @@ from mcp import Client
 
 from mcp_resources.builtins.filesystem.policy import Policy
 from mcp_resources.builtins.filesystem.sandbox import Sandbox
+from mcp_resources.builtins.filesystem.scan import FolderCache
 from mcp_resources.builtins.filesystem.walk import list_page
 from mcp_resources.cursors import encode_cursor
 from mcp_resources.testing import app_from_toml, connect
@@ -106,6 +107,12 @@ async def test_a_cursor_survives_deletion_of_the_folder_it_points_into(tree: Cal
     assert [r.uri for r in rest.resources] == [f"docs://b/f{i:03d}.txt" for i in range(3)]
 
 
+def settle(root: Path) -> None:
+    """Give every folder under `root` an old mtime: settled, so the folder cache may keep it."""
+    for folder, _, _ in os.walk(root):
+        os.utime(folder, (1_700_000_000, 1_700_000_000))
+
+
 @pytest.fixture
 def scans(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[object]]:
     """`start()` begins recording every real `os.scandir` call; returns the record."""
@@ -129,6 +136,7 @@ async def test_the_first_page_of_a_big_tree_reads_only_the_folders_on_its_way(
     root = tree(
         {f"dir{d:02d}": {f"sub{s}": numbered(50) for s in range(4)} for d in range(30)}
     )  # 6,000 files
+    settle(root)
     async with app_from_toml(fs_config(), root.parent) as app:
         calls = scans()
         page = await app.list_resources()
@@ -137,9 +145,10 @@ async def test_the_first_page_of_a_big_tree_reads_only_the_folders_on_its_way(
         await app.list_resources(page.next_cursor)
         second_page_scans = len(calls)
     assert len(page.resources) == 100
-    # Page 1: root, dir00, sub0, sub1, and sub2 to see that more follows. Page 2 walks back
-    # down to dir00/sub1, reads sub2 and sub3, and peeks into dir01/sub0: 7 of the tree's 151 folders.
-    assert (first_page_scans, second_page_scans) == (5, 7)
+    # Page 1: root, dir00, sub0, sub1, and sub2 to see that more follows: 5 of the tree's 151
+    # folders. Page 2 walks back down to dir00/sub1 and reads sub2 from the folder cache,
+    # then scans sub3 and peeks into dir01/sub0.
+    assert (first_page_scans, second_page_scans) == (5, 3)
 
 
 async def test_hidden_gitignore_include_exclude_and_depth(tree: Callable[[Tree], Path]) -> None:
@@ -200,7 +209,7 @@ async def test_a_big_flat_folder_is_sorted_once_and_rescanned_when_it_changes(
     tree: Callable[[Tree], Path], scans: Callable[[], list[object]]
 ) -> None:
     root = tree({"flat": numbered(3000, width=4)})
-    os.utime(root / "flat", (1_700_000_000, 1_700_000_000))  # settled: cacheable
+    settle(root)
     async with app_from_toml(fs_config(), root.parent) as app:
         calls = scans()
         uris, cursor, pages = [], None, 0
@@ -212,11 +221,34 @@ async def test_a_big_flat_folder_is_sorted_once_and_rescanned_when_it_changes(
             if cursor is None:
                 break
         assert uris == [f"docs://flat/f{i:04d}.txt" for i in range(3000)]
-        # The small root is scanned on every page, the big folder only once (not 30 times).
-        assert pages == 30 and len(calls) == pages + 1
+        # Each folder is scanned once, not once per page.
+        assert pages == 30 and len(calls) == 2
         (root / "flat" / "f0000a.txt").write_text("new")
         first = await app.list_resources()
     assert [r.uri for r in first.resources][:2] == ["docs://flat/f0000.txt", "docs://flat/f0000a.txt"]
+
+
+def test_the_folder_cache_keeps_settled_folders_small_ones_within_a_budget(tmp_path: Path) -> None:
+    cache = FolderCache()
+    cache.BIG, cache.MAX_BIG, cache.MAX_SMALL_ENTRIES = 4, 1, 5
+    folders = {}
+    for name in ("a", "b", "c", "recent", "big"):
+        (tmp_path / name).mkdir()
+        if name != "recent":
+            os.utime(tmp_path / name, (1_700_000_000, 1_700_000_000))
+        folders[name] = os.stat(tmp_path / name)
+    small, big = [("x", "file"), ("y", "file")], [("n", "file")] * 4
+    cache.put(folders["big"], big)
+    for name in ("a", "b", "c", "recent"):
+        cache.put(folders[name], small)
+    # a was dropped to keep 5 small entries at most, the big folder stayed;
+    # a folder changed within the last second is not kept
+    kept = [cache.get(folders[name]) for name in ("a", "b", "c", "recent", "big")]
+    assert kept == [None, small, small, None, big]
+    os.utime(tmp_path / "b", (1_700_000_001, 1_700_000_001))
+    assert cache.get(os.stat(tmp_path / "b")) is None  # changed since: scanned again
+    cache.put(folders["a"], big)  # a second big folder: the least recently used one goes
+    assert [cache.get(folders[name]) for name in ("a", "big")] == [big, None]
 
 
 async def test_names_no_uri_can_carry_are_skipped_not_fatal(tree: Callable[[Tree], Path]) -> None:

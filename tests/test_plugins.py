@@ -40,8 +40,8 @@ MEMORY_TYPE = """
 
 
 def test_builtins_are_listed_as_data_and_registered_like_plugins() -> None:
-    assert ("filesystem", "mcp_resources.builtins.filesystem") in BUILTIN_PLUGINS
-    assert ("sqlite", "mcp_resources.builtins.sqlite") in BUILTIN_PLUGINS
+    assert ("filesystem", "mcp_resources.builtins.filesystem", ("filesystem",)) in BUILTIN_PLUGINS
+    assert ("sqlite", "mcp_resources.builtins.sqlite", ("sqlite",)) in BUILTIN_PLUGINS
     plugins = load_plugins(entry_points=False)
     assert [(info.name, info.source, info.provider_types) for info in plugins.plugins] == [
         ("filesystem", "built-in", ["filesystem"]),
@@ -49,6 +49,8 @@ def test_builtins_are_listed_as_data_and_registered_like_plugins() -> None:
         ("logs", "built-in", ["logs"]),
         ("prompt-library", "built-in", []),
     ]
+    declared = {name: list(types) for name, _, types in BUILTIN_PLUGINS}
+    assert {info.name: info.provider_types for info in plugins.plugins} == declared
     [library] = plugins.plugins[-1].prompt_sources
     assert (Path(str(library)) / "summarise-file.md.j2").is_file()
 

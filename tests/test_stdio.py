@@ -115,9 +115,9 @@ async def test_serve_over_stdio(config: Path, mode: str) -> None:
         assert (await client.read_resource("notes://a.txt")).contents[0].text == "A\n"
 
 
-def spawn(config: Path) -> subprocess.Popen[bytes]:
+def spawn(config: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "mcp_resources", "serve", str(config)],
+        [sys.executable, "-m", "mcp_resources", "serve", str(config), *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -140,6 +140,15 @@ def test_clean_exit_on_end_of_input_with_only_protocol_on_stdout(config: Path) -
     assert proc.returncode == 0
     assert out == b""  # nothing after the reply: the noisy plugin printed to stderr
     assert b"a plugin printing to stdout" in err and b"shutting down" in err
+
+
+def test_the_stdio_transport_is_the_one_asked_for(config: Path) -> None:
+    # .ci/run runs the stdio tests a second time with MCP_RESOURCES_STDIO_TRANSPORT=sdk.
+    expected = os.environ.get("MCP_RESOURCES_STDIO_TRANSPORT", "own")
+    proc = spawn(config, "--log-level", "info")
+    initialize(proc)
+    _, err = proc.communicate(timeout=20)
+    assert f"serving over stdio ({expected} transport)".encode() in err
 
 
 def test_clean_exit_on_sigterm(config: Path) -> None:

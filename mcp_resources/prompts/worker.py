@@ -248,7 +248,10 @@ def _plugin_preparer(options: dict[str, Any]) -> Any:
     from mcp_resources.plugins import load_plugins
 
     plugins = load_plugins(
-        [Path(d) for d in options["dirs"]], options["disable"], entry_points=options["entry_points"]
+        [Path(d) for d in options["dirs"]],
+        options["disable"],
+        entry_points=options["entry_points"],
+        needed=(),  # no provider is made here: leave the built-in ones unimported
     )
     return plugins.prepare_jinja2_environment
 

@@ -1,5 +1,11 @@
 """Serving over stdio: stdout carries the protocol, everything else goes to stderr.
 
+Two transports carry the same protocol: our own (`pipes.py`, the default:
+the event loop reads and writes the pipes itself) and the SDK's
+(`mcp.server.stdio`, a worker thread per read and write), chosen with
+`serve --stdio-transport`. Ours needs stdin and stdout to be pipes or
+sockets, as MCP clients give; a terminal or a file falls back to the SDK's.
+
 The App is started before the first message is read and closed after the
 last: on end of input (the client went away) and on SIGTERM/SIGINT alike,
 watchers are stopped and files closed before the process exits.
@@ -7,10 +13,13 @@ watchers are stopped and files closed before the process exits.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import os
 import signal
-from typing import cast
+from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 import anyio
 from mcp.server.stdio import stdio_server
@@ -18,11 +27,16 @@ from mcp.server.stdio import stdio_server
 from mcp_resources.app import App
 from mcp_resources.observe import Observer
 from mcp_resources.server import running
-from mcp_resources.transports.stdout import claimed_stdout
+from mcp_resources.transports.claim import claimed_stdio
+from mcp_resources.transports.pipes import is_pipe, pipe_streams
 
-__all__ = ["serve_stdio"]
+__all__ = ["TRANSPORTS", "StdioTransport", "serve_stdio"]
 
 log = logging.getLogger(__name__)
+
+StdioTransport = Literal["own", "sdk"]
+TRANSPORTS: tuple[StdioTransport, ...] = ("own", "sdk")
+"""The stdio transports, the default first."""
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:
@@ -33,23 +47,48 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
             return
 
 
-async def serve_stdio(app: App, *, observer: Observer | None = None) -> None:
+def _pipes_fit() -> bool:
+    """Whether stdin and stdout are pipes the event loop may make non-blocking.
+
+    Not when stdout is the very pipe stderr writes to: non-blocking is a
+    property of the pipe, and logging to stderr would then fail when it fills.
+    """
+    if not (is_pipe(0) and is_pipe(1)):
+        return False
+    out, err = os.fstat(1), os.fstat(2)
+    return (out.st_dev, out.st_ino) != (err.st_dev, err.st_ino)
+
+
+@contextlib.asynccontextmanager
+async def _streams(transport: StdioTransport) -> AsyncIterator[tuple[Any, Any]]:
+    """The server's (read, write) streams: the SDK's ReadStream and WriteStream protocols."""
+    if transport == "own" and _pipes_fit():
+        with claimed_stdio() as (stdin, stdout):
+            async with pipe_streams(stdin, stdout) as streams:
+                log.info("serving over stdio (own transport)")
+                yield streams
+        return
+    if transport == "own":
+        log.info("stdin or stdout is not a pipe: using the SDK's stdio transport")
+    async with stdio_server() as (read_stream, write_stream):
+        log.info("serving over stdio (sdk transport)")
+        yield read_stream, write_stream
+
+
+async def serve_stdio(
+    app: App, transport: StdioTransport = "own", *, observer: Observer | None = None
+) -> None:
     """Serve `app` on this process's stdin/stdout until EOF or a signal."""
     async with running(app, observer=observer) as service, anyio.create_task_group() as tg:
         # Everything loaded so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall a request for ~50 ms each.
-        gc.collect()
+        # No collection first: it would take ~100 ms to find the few hundred objects
+        # start-up left behind (the CLI turns the collector off while starting).
         gc.freeze()
+        gc.enable()
         tg.start_soon(_stop_on_signal, tg.cancel_scope)
         server = service.server
-        async with (
-            claimed_stdout() as stdout,
-            stdio_server(stdout=cast("anyio.AsyncFile[str]", stdout)) as (
-                read_stream,
-                write_stream,
-            ),
-        ):
-            log.info("serving %d provider(s) over stdio", len(app.providers))
+        async with _streams(transport) as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
         log.info("client closed the connection, shutting down")
         tg.cancel_scope.cancel()

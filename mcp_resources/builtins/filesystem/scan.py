@@ -37,39 +37,59 @@ def _kind(entry: os.DirEntry[str]) -> str | None:
 
 
 class FolderCache:
-    """Sorted entries of big folders, reused while the folder's mtime is unchanged.
+    """Sorted entries of folders, reused while the folder's mtime is unchanged.
 
-    Sorting a folder of 100,000 names costs tens of milliseconds; every page
-    of a listing inside it would pay that again. Only folders whose mtime is
-    over a second old are kept, so an entry added within the filesystem's
-    timestamp granularity is never missed.
+    Sorting a folder of 100,000 names costs tens of milliseconds, and every page
+    of a keyset listing scans again the folders on its way (a third of the cost
+    of listing a tree of small folders); either would be paid again per page.
+    The `MAX_BIG` most recently used big folders are kept, and small ones up to
+    `MAX_SMALL_ENTRIES` entries in all, so small folders never push out a big
+    one. Only folders whose mtime is over two seconds old are kept, so an entry
+    added within the filesystem's timestamp granularity (two seconds on FAT) is
+    never missed.
     """
 
-    MIN_ENTRIES = 2000
-    MAX_FOLDERS = 32
-    SETTLED_NS = 1_000_000_000
+    BIG = 2000
+    MAX_BIG = 32
+    MAX_SMALL_ENTRIES = 100_000
+    SETTLED_NS = 2_000_000_000
 
     def __init__(self) -> None:
-        self._folders: OrderedDict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        self._big: OrderedDict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        self._small: OrderedDict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = OrderedDict()
+        self._small_entries = 0
         self._lock = threading.Lock()
 
     def get(self, st: os.stat_result) -> list[tuple[str, str]] | None:
         """The cached entries of the folder `st` describes, if still current."""
+        key = (st.st_dev, st.st_ino)
         with self._lock:
-            hit = self._folders.get((st.st_dev, st.st_ino))
-            if hit is None or hit[0] != st.st_mtime_ns:
-                return None
-            self._folders.move_to_end((st.st_dev, st.st_ino))
-            return hit[1]
+            for folders in (self._small, self._big):
+                hit = folders.get(key)
+                if hit is not None and hit[0] == st.st_mtime_ns:
+                    folders.move_to_end(key)
+                    return hit[1]
+        return None
 
     def put(self, st: os.stat_result, entries: list[tuple[str, str]]) -> None:
-        """Remember a big, settled folder's sorted entries."""
-        if len(entries) < self.MIN_ENTRIES or time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
+        """Remember a settled folder's sorted entries."""
+        if time.time_ns() - st.st_mtime_ns < self.SETTLED_NS:
             return
+        key = (st.st_dev, st.st_ino)
         with self._lock:
-            self._folders[st.st_dev, st.st_ino] = (st.st_mtime_ns, entries)
-            while len(self._folders) > self.MAX_FOLDERS:
-                self._folders.popitem(last=False)
+            self._big.pop(key, None)
+            if (old := self._small.pop(key, None)) is not None:
+                self._small_entries -= len(old[1])
+            if len(entries) >= self.BIG:
+                self._big[key] = (st.st_mtime_ns, entries)
+                while len(self._big) > self.MAX_BIG:
+                    self._big.popitem(last=False)
+                return
+            self._small[key] = (st.st_mtime_ns, entries)
+            self._small_entries += len(entries)
+            while self._small_entries > self.MAX_SMALL_ENTRIES:
+                _, (_, dropped) = self._small.popitem(last=False)
+                self._small_entries -= len(dropped)
 
 
 class Walker:

@@ -1,0 +1,259 @@
+"""Our stdio transport (transports/pipes.py) on real pipes: framing, bad input, backpressure, shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import anyio
+import mcp_types as types
+import pytest
+from mcp.shared.message import SessionMessage
+from pydantic import ValidationError
+
+from mcp_resources.testing import write_config
+from mcp_resources.transports.pipes import MessageReader, MessageWriter, pipe_streams
+
+pytestmark = pytest.mark.anyio
+
+
+@contextmanager
+def pipes() -> Iterator[tuple[int, int, int, int]]:
+    """(server reads, client writes, client reads, server writes): two real pipes."""
+    to_server, from_client = os.pipe()
+    to_client, from_server = os.pipe()
+    try:
+        yield to_server, from_client, to_client, from_server
+    finally:
+        for fd in (to_server, from_client, to_client, from_server):
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # already closed by the test
+
+
+@asynccontextmanager
+async def transport() -> AsyncIterator[tuple[MessageReader, MessageWriter, int, int]]:
+    """Our streams on real pipes, and the client's ends (write, read)."""
+    with pipes() as (server_in, client_out, client_in, server_out):
+        async with pipe_streams(server_in, server_out) as (reader, writer):
+            yield reader, writer, client_out, client_in
+
+
+def notification(method: str, **params: object) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "method": method, "params": params}).encode()
+
+
+def write_in_thread(fd: int, data: bytes) -> threading.Thread:
+    """Write `data` to `fd` without blocking the event loop (it is larger than a pipe)."""
+    thread = threading.Thread(target=lambda: os.write(fd, data) and None)
+    thread.start()
+    return thread
+
+
+def drain_in_thread(fd: int, into: bytearray) -> threading.Thread:
+    def drain() -> None:
+        while chunk := os.read(fd, 1 << 16):
+            into.extend(chunk)
+
+    thread = threading.Thread(target=drain)
+    thread.start()
+    return thread
+
+
+async def receive_message(reader: MessageReader) -> types.JSONRPCNotification:
+    with anyio.fail_after(5):
+        item = await reader.receive()
+    assert isinstance(item, SessionMessage) and isinstance(item.message, types.JSONRPCNotification)
+    return item.message
+
+
+async def test_a_line_split_across_writes_is_one_message() -> None:
+    async with transport() as (reader, _, client_out, _):
+        line = notification("a/b", text="x" * 300) + b"\n"
+        for start in range(0, len(line), 7):
+            os.write(client_out, line[start : start + 7])
+            await anyio.lowlevel.checkpoint()
+        message = await receive_message(reader)
+        assert message.method == "a/b" and message.params == {"text": "x" * 300}
+
+
+async def test_several_lines_in_one_write_and_crlf_endings() -> None:
+    async with transport() as (reader, _, client_out, _):
+        os.write(client_out, notification("one") + b"\r\n" + notification("two") + b"\n")
+        assert [(await receive_message(reader)).method for _ in range(2)] == ["one", "two"]
+
+
+async def test_lines_of_several_mebibytes() -> None:
+    async with transport() as (reader, _, client_out, _):
+        big = "é" * (3 << 20)
+        writing = write_in_thread(
+            client_out, notification("big", text=big) + b"\n" + notification("after") + b"\n"
+        )
+        assert (await receive_message(reader)).params == {"text": big}
+        assert (await receive_message(reader)).method == "after"
+        writing.join(5)
+
+
+async def test_invalid_input_is_passed_on_as_the_error_and_reading_goes_on() -> None:
+    async with transport() as (reader, _, client_out, _):
+        os.write(
+            client_out, b'{"jsonrpc": "2.0", "method": \n\n{"not": "json-rpc"}\n' + notification("ok") + b"\n"
+        )
+        for _ in range(3):  # broken JSON, an empty line, valid JSON that is no JSON-RPC message
+            with anyio.fail_after(5):
+                assert isinstance(await reader.receive(), ValidationError)
+        assert (await receive_message(reader)).method == "ok"
+
+
+async def test_end_of_input_mid_line_still_delivers_that_line_then_ends() -> None:
+    async with transport() as (reader, _, client_out, _):
+        os.write(client_out, notification("first") + b"\n" + notification("last"))
+        os.close(client_out)
+        assert [(await receive_message(reader)).method for _ in range(2)] == ["first", "last"]
+        with anyio.fail_after(5):
+            assert [item async for item in reader] == []
+
+
+def reply(n: int, size: int) -> SessionMessage:
+    return SessionMessage(types.JSONRPCResponse(jsonrpc="2.0", id=n, result={"pad": "y" * size}))
+
+
+async def test_replies_arrive_whole_and_in_order_and_what_is_queued_is_sent_on_close() -> None:
+    received = bytearray()
+    with pipes() as (server_in, _, client_in, server_out):
+        draining = drain_in_thread(client_in, received)
+        async with pipe_streams(server_in, server_out) as (_, writer):
+            for n in range(3000):
+                await writer.send(reply(n, n % 500))
+        os.close(server_out)  # the server's last copy: the client now reads to the end
+        draining.join(10)
+    lines = received.decode().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == list(range(3000))
+    assert all(json.loads(line)["result"]["pad"] == "y" * (n % 500) for n, line in enumerate(lines))
+
+
+async def test_a_client_that_stops_reading_makes_the_server_wait_instead_of_buffering() -> None:
+    with pipes() as (server_in, _, client_in, server_out):
+        received = bytearray()
+        async with pipe_streams(server_in, server_out) as (_, writer):
+            sent = 0
+            with anyio.move_on_after(2):  # bounded: stops when sending blocks
+                while sent < 100:
+                    await writer.send(reply(sent, 1 << 20))
+                    sent += 1
+            # the pipe (up to 1 MiB) plus our 4 MiB buffer, then send() waits
+            assert 3 <= sent <= 8
+            draining = drain_in_thread(client_in, received)
+            with anyio.fail_after(10):
+                await writer.send(reply(sent, 10))  # room again once the client reads
+        os.close(server_out)
+        draining.join(10)
+        assert [json.loads(line)["id"] for line in received.splitlines()] == list(range(sent + 1))
+
+
+async def test_a_client_that_went_away_costs_no_error() -> None:
+    server_in, client_out = os.pipe()
+    client_in, server_out = os.pipe()
+    os.close(client_in)  # every write is now EPIPE
+    try:
+        async with pipe_streams(server_in, server_out) as (_, writer):
+            for n in range(50):
+                await writer.send(reply(n, 1000))
+                await anyio.lowlevel.checkpoint()
+    finally:
+        for fd in (server_in, client_out, server_out):
+            os.close(fd)
+
+
+def test_the_server_falls_back_to_the_sdk_transport_when_stdin_is_a_file(tmp_path: Path) -> None:
+    config = write_config(f'[providers.docs]\ntype = "filesystem"\nroot = "{tmp_path}"\n', tmp_path)
+    requests = tmp_path / "requests.jsonl"
+    initialize = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    }
+    requests.write_text(
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}) + "\n"
+    )
+    with requests.open("rb") as stdin:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mcp_resources",
+                "serve",
+                str(config),
+                "--log-level",
+                "info",
+                "--stdio-transport",
+                "own",
+            ],
+            stdin=stdin,
+            capture_output=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["result"]["serverInfo"]["name"] == "mcp-resources"
+    assert b"stdin or stdout is not a pipe: using the SDK's stdio transport" in result.stderr
+
+
+def converse(config: Path, transport: str, script: list[tuple[bytes, int]]) -> list[bytes]:
+    """Send each line and read the replies it is due; the replies, in order."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "mcp_resources", "serve", str(config), "--stdio-transport", transport],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as proc:
+        assert proc.stdin and proc.stdout
+        replies = []
+        for line, due in script:
+            proc.stdin.write(line)
+            proc.stdin.flush()
+            replies += [proc.stdout.readline() for _ in range(due)]
+        proc.stdin.close()
+        assert proc.stdout.read() == b"" and proc.wait(30) == 0
+    return replies
+
+
+def test_both_transports_answer_the_same_input_with_the_same_bytes(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("alpha\n")
+    config = write_config('[providers.docs]\ntype = "filesystem"\nroot = "docs"\n', tmp_path)
+    initialize = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    }
+
+    def request(n: int, method: str, params: object = None) -> bytes:
+        message = {"jsonrpc": "2.0", "id": n, "method": method, **({"params": params} if params else {})}
+        return json.dumps(message).encode()
+
+    script = [
+        (request(1, "initialize", initialize) + b"\n", 1),
+        (b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n', 0),
+        (b'{"jsonrpc": "2.0", "id": \n', 0),  # broken JSON: logged, no reply
+        (b"\n", 0),
+        (request(2, "ping") + b"\r\n", 1),
+        (
+            b'{"jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": "docs://a\xff.txt"}}\n',
+            1,
+        ),
+        (request(4, "no/such/method") + b"\n", 1),
+        (request(5, "resources/read", {"uri": "docs://a.txt"}) + b"\n", 1),
+        (request(6, "resources/read", {"uri": 7}) + b"\n", 1),
+        (request(7, "resources/list") + b"\n", 1),
+    ]
+    own = converse(config, "own", script)
+    assert own == converse(config, "sdk", script)
+    assert [json.loads(line)["id"] for line in own] == [1, 2, 3, 4, 5, 6, 7]
+    assert json.loads(own[2])["error"]["data"]["uri"] == "docs://a\ufffd.txt"
