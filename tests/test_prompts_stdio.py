@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -79,15 +80,15 @@ async def test_handshake_era_with_hot_reload(config: Path) -> None:
         await use(client)
         # Edit: the new text is served and clients are told.
         async with told(seen):
-            (prompts / "ask.md.j2").write_text(ASK.replace("Question:", "Q:"))
+            put((prompts / "ask.md.j2"), ASK.replace("Question:", "Q:"))
         ask = (await client.get_prompt("ask", {"question": "x"})).messages
         assert ask[0].content.text.endswith("Q: x")  # type: ignore[union-attr]
         # Add, break, remove.
         async with told(seen):
-            (prompts / "new.j2").write_text("brand new")
+            put((prompts / "new.j2"), "brand new")
         assert "new" in await prompt_names(client)
         async with told(seen):
-            (prompts / "new.j2").write_text("{% if %}")
+            put((prompts / "new.j2"), "{% if %}")
         assert "new" not in await prompt_names(client) and "ask" in await prompt_names(client)
         async with told(seen):
             (prompts / "ask.md.j2").unlink()
@@ -95,14 +96,22 @@ async def test_handshake_era_with_hot_reload(config: Path) -> None:
         # A new subfolder is watched; an edited partial changes the prompts that include it.
         async with told(seen):
             (prompts / "sub").mkdir()
-            (prompts / "sub" / "p.j2").write_text('{% include "_style.j2" %}')
+            put((prompts / "sub" / "p.j2"), '{% include "_style.j2" %}')
         async with told(seen):
-            (prompts / "_style.j2").write_text("Answer at length.\n")
+            put((prompts / "_style.j2"), "Answer at length.\n")
         [message] = (await client.get_prompt("sub/p")).messages
         assert message.content.text == "Answer at length."  # type: ignore[union-attr]
         async with told(seen):
-            (prompts / "sub" / "q.j2").write_text("in the new folder")
+            put((prompts / "sub" / "q.j2"), "in the new folder")
         assert "sub/q" in await prompt_names(client)
+
+
+def put(path: Path, text: str) -> None:
+    """Write `path` in one step, as editors do (never seen empty or half written by the watcher)."""
+    watched = next(p for p in path.parents if p.name == "prompts")
+    staging = watched.parent / f".{path.name}.tmp"  # outside the watched folder
+    staging.write_text(text)
+    os.replace(staging, path)
 
 
 @asynccontextmanager
@@ -119,7 +128,7 @@ async def test_2026_era_with_hot_reload(config: Path) -> None:
         assert client.protocol_version == "2026-07-28"
         await use(client)
         async with client.listen(prompts_list_changed=True) as changes:
-            (prompts / "second.j2").write_text("two")
+            put((prompts / "second.j2"), "two")
             with anyio.fail_after(10):
                 assert await changes.__anext__() == PromptsListChanged()
             assert "second" in await prompt_names(client)
