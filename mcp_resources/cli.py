@@ -94,7 +94,7 @@ def main() -> None:
 def serve(config: Path, log_level: str | None, stdio_transport: StdioTransport) -> None:
     """Serve CONFIG over stdio (for Claude Desktop, Claude Code, IDEs)."""
     # Start-up allocates ~100,000 objects that live as long as the process; collecting
-    # them over and over while importing costs ~20% of start-up. serve_stdio re-enables.
+    # them over and over while importing costs ~20% of start-up (see transports/tuning.py).
     gc.disable()
     from mcp_resources.transports.stdio import serve_stdio
 
