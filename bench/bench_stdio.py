@@ -1,7 +1,7 @@
 """Benchmark: mcp-resources over stdio against a minimal SDK server and Node's reference server, same run.
 
-    .venv/bin/python bench/bench_stdio.py                 # defaults used for docs/benchmarks.md
-    .venv/bin/python bench/bench_stdio.py --quick         # a fast smoke run
+    .venv/bin/python bench/bench_stdio.py --flat --rounds 20   # what docs/benchmarks.md records
+    .venv/bin/python bench/bench_stdio.py --quick                # a fast smoke run
 
 The servers (see stdio_servers.py: ours on its own stdio transport and on the SDK's,
 the minimal SDK server, the Node reference filesystem server) are spawned over stdio
