@@ -29,13 +29,12 @@ from mcp_resources.transports.claim import claimed_stdio
 from mcp_resources.transports.pipes import is_pipe, pipe_streams
 from mcp_resources.transports.tuning import tune_for_serving
 
-__all__ = ["TRANSPORTS", "StdioTransport", "serve_stdio"]
+__all__ = ["StdioTransport", "serve_stdio"]
 
 log = logging.getLogger(__name__)
 
 StdioTransport = Literal["own", "sdk"]
-TRANSPORTS: tuple[StdioTransport, ...] = ("own", "sdk")
-"""The stdio transports, the default first."""
+"""The stdio transports: ours (the default) and the SDK's."""
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:
