@@ -135,13 +135,12 @@ def _serve_http(assembly: Assembly, address: str) -> None:
 def serve(config: Path, address: str | None, log_level: str | None, stdio_transport: StdioTransport) -> None:
     """Serve CONFIG over stdio (Claude Desktop, Claude Code, IDEs), or over HTTP with --http."""
     # Start-up allocates ~100,000 objects that live as long as the process; collecting
-    # them over and over while importing costs ~20% of start-up. serve_stdio re-enables.
+    # them over and over while importing costs ~20% of start-up (see transports/tuning.py).
     gc.disable()
     from mcp_resources.transports.stdio import serve_stdio
 
     assembly = _assemble(config, log_level)
     if address is not None:
-        gc.enable()  # a long-lived many-client server: no freeze, ordinary collection
         _serve_http(assembly, address)
         return
     app = assembly.app

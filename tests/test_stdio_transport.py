@@ -18,7 +18,8 @@ from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
 from mcp_resources.testing import write_config
-from mcp_resources.transports.pipes import MessageReader, MessageWriter, pipe_streams
+from mcp_resources.transports.lines import MessageReader
+from mcp_resources.transports.pipes import MessageWriter, pipe_streams
 
 pytestmark = pytest.mark.anyio
 

@@ -49,6 +49,7 @@ from mcp_resources.http.routes import health_route, metrics_route
 from mcp_resources.http.settings import HttpSettings
 from mcp_resources.observe import Observer
 from mcp_resources.server import Service, running
+from mcp_resources.transports.tuning import tune_for_serving
 
 __all__ = ["HttpServer", "bind", "serve_http"]
 
@@ -218,6 +219,7 @@ async def serve_http(
     verifier = _verifier(settings, source)  # reads token files and keys: fail before starting anything
     observer = Observer(audit)
     async with running(app, observer=observer, handshake_subscriptions=not settings.stateless) as service:
+        tune_for_serving()  # as over stdio: the collector back on, start-up objects frozen
         http = HttpServer(service, settings, checked, verifier)
         observer.observer = http.metrics
         config = uvicorn.Config(

@@ -4,12 +4,12 @@ The SDK's stdio transport reads each line and writes and flushes each reply
 through worker threads: three thread hops a request, about 0.9 ms of a 1 KiB
 read on a small VM, plus a task and a queue each way. Here the event loop
 itself reads stdin and writes stdout (non-blocking pipes), with no task or
-queue of its own: bytes are split into lines as they arrive, each line is
-validated into a `SessionMessage` exactly as the SDK does (invalid JSON is
-passed on as the exception, which the server logs and skips) when the
-server asks for it, and what the server sends in one turn of the event loop
-goes out in at most two `write(2)`s (the first message at once, the rest
-of the burst together).
+queue of its own: bytes are split into lines as they arrive and each line
+is validated into a `SessionMessage` exactly as the SDK does when the server
+asks for it (`lines.py`; invalid JSON is passed on as the exception, which
+the server logs and skips), and what the server sends in one turn of the
+event loop goes out in at most two `write(2)`s (the first message at once,
+the rest of the burst together).
 
 Backpressure both ways: reading pauses while parsed lines wait for the
 server, and a client that stops reading fills the pipe and then a bounded
@@ -25,25 +25,23 @@ import io
 import logging
 import os
 import stat
-from collections import deque
 from collections.abc import AsyncIterator
-from typing import cast
 
 import anyio
-import mcp_types as types
 from mcp.shared.message import SessionMessage
 
-__all__ = ["MessageReader", "MessageWriter", "is_pipe", "pipe_streams"]
+from mcp_resources.transports.lines import LineReader, MessageReader
+
+__all__ = ["MessageWriter", "is_pipe", "pipe_streams"]
 
 log = logging.getLogger(__name__)
 
-_PAUSE_AT_LINES = 64
-"""Parsed lines waiting for the server before stdin is no longer read."""
 _WRITE_BUFFER = 4 << 20
 """Bytes queued for a client that does not read before the server's writes wait."""
 _PIPE_SIZE = 1 << 20
 """Asked-for pipe capacity: a 1 MiB reply fits in one write instead of sixteen wake-ups."""
 _DRAIN_TIMEOUT_S = 5.0
+_COPY_UP_TO = 64 << 10
 
 
 def is_pipe(fd: int) -> bool:
@@ -53,88 +51,6 @@ def is_pipe(fd: int) -> bool:
     except OSError:
         return False
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
-
-
-class _LineReader(asyncio.Protocol):
-    """Collects stdin into lines; pauses the pipe while too many wait."""
-
-    def __init__(self) -> None:
-        self._partial: list[bytes] = []
-        self._lines: deque[bytes] = deque()
-        self._done = False
-        self._waiter: asyncio.Future[None] | None = None
-        self._transport: asyncio.ReadTransport | None = None
-        self._paused = False
-        self.closed = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Keep the transport, to pause and resume it."""
-        self._transport = cast("asyncio.ReadTransport", transport)  # uvloop's is no subclass
-
-    def data_received(self, data: bytes) -> None:
-        """Split `data` into lines; the tail waits for the rest of its line."""
-        start = 0
-        while (end := data.find(b"\n", start)) >= 0:
-            if self._partial:
-                self._partial.append(data[start:end])
-                self._add(b"".join(self._partial))
-                self._partial.clear()
-            else:
-                self._add(data[start:end])
-            start = end + 1
-        if start < len(data):
-            self._partial.append(data[start:] if start else data)
-        if len(self._lines) >= _PAUSE_AT_LINES and self._transport and not self._paused:
-            self._paused = True
-            self._transport.pause_reading()
-        self._wake()
-
-    def _add(self, line: bytes) -> None:
-        # The SDK reads text with universal newlines: a lone CR also ends a line (CRLF ends one).
-        if b"\r" in line:
-            parts = line.split(b"\r")
-            if not parts[-1]:
-                parts.pop()
-            self._lines.extend(parts)
-        else:
-            self._lines.append(line)
-
-    def eof_received(self) -> bool:
-        """End of input: a last line without its newline still counts, as in the SDK."""
-        self._finish()
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """The pipe closed (or failed): no more lines."""
-        self._finish()
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-    def _finish(self) -> None:
-        if self._partial:
-            self._add(b"".join(self._partial))
-            self._partial.clear()
-        self._done = True
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def readline(self) -> bytes | None:
-        """The next line without its newline; None at end of input."""
-        while not self._lines:
-            if self._done:
-                return None
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        if self._paused and len(self._lines) <= _PAUSE_AT_LINES // 2 and self._transport:
-            self._paused = False
-            self._transport.resume_reading()
-        return self._lines.popleft()
 
 
 class _Drain(asyncio.Protocol):
@@ -168,52 +84,6 @@ class _Drain(asyncio.Protocol):
             await self._room.wait()
 
 
-class MessageReader:
-    """The server's read stream: each line of stdin as a `SessionMessage`, or the exception it raised.
-
-    Lines are validated in the task that receives them: no task or queue of its own.
-    """
-
-    def __init__(self, lines: _LineReader) -> None:
-        self._lines = lines
-        self._closed = False
-
-    async def receive(self) -> SessionMessage | Exception:
-        """The next message; `anyio.EndOfStream` at end of input."""
-        if self._closed:
-            raise anyio.ClosedResourceError
-        line = await self._lines.readline()
-        if line is None:
-            raise anyio.EndOfStream
-        try:
-            # As the SDK: the text is decoded with replacement characters, then validated.
-            message = types.jsonrpc_message_adapter.validate_json(
-                line.decode("utf-8", "replace"), by_name=False
-            )
-        except Exception as exc:
-            return exc  # the server logs it and reads on
-        return SessionMessage(message)
-
-    def __aiter__(self) -> MessageReader:
-        return self
-
-    async def __anext__(self) -> SessionMessage | Exception:
-        try:
-            return await self.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    async def aclose(self) -> None:
-        """Stop reading (the pipe itself is closed by `pipe_streams`)."""
-        self._closed = True
-
-    async def __aenter__(self) -> MessageReader:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-
 class MessageWriter:
     """The server's write stream: the first message of a loop iteration is written at once,
     later ones of the same iteration together with it at its end (one `write(2)` for a burst)."""
@@ -241,7 +111,11 @@ class MessageWriter:
             # Written now rather than at the end of the iteration: a reply leaves ~8% sooner.
             self._batching = True
             self._loop.call_soon(self.flush)
-            self._transport.write(data + b"\n")
+            if len(data) < _COPY_UP_TO:
+                self._transport.write(data + b"\n")
+            else:  # a second write(2) costs less than copying a big reply
+                self._transport.write(data)
+                self._transport.write(b"\n")
             return
         self._pending += (data, b"\n")
         self._pending_size += len(data)
@@ -286,7 +160,7 @@ async def pipe_streams(read_fd: int, write_fd: int) -> AsyncIterator[tuple[Messa
     """
     loop = asyncio.get_running_loop()
     _enlarge(write_fd)
-    lines = _LineReader()
+    lines = LineReader()
     drain = _Drain()
     read_transport, _ = await loop.connect_read_pipe(lambda: lines, io.FileIO(os.dup(read_fd), "rb"))
     write_transport, _ = await loop.connect_write_pipe(lambda: drain, io.FileIO(os.dup(write_fd), "wb"))

@@ -14,7 +14,6 @@ watchers are stopped and files closed before the process exits.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -29,14 +28,14 @@ from mcp_resources.observe import Observer
 from mcp_resources.server import running
 from mcp_resources.transports.claim import claimed_stdio
 from mcp_resources.transports.pipes import is_pipe, pipe_streams
+from mcp_resources.transports.tuning import tune_for_serving
 
-__all__ = ["TRANSPORTS", "StdioTransport", "serve_stdio"]
+__all__ = ["StdioTransport", "serve_stdio"]
 
 log = logging.getLogger(__name__)
 
 StdioTransport = Literal["own", "sdk"]
-TRANSPORTS: tuple[StdioTransport, ...] = ("own", "sdk")
-"""The stdio transports, the default first."""
+"""The stdio transports: ours (the default) and the SDK's."""
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:
@@ -80,12 +79,7 @@ async def serve_stdio(
 ) -> None:
     """Serve `app` on this process's stdin/stdout until EOF or a signal."""
     async with running(app, observer=observer) as service, anyio.create_task_group() as tg:
-        # Everything loaded so far lives as long as the process: keep it out of the
-        # collector's full passes, which otherwise stall a request for ~50 ms each.
-        # No collection first: it would take ~100 ms to find the few hundred objects
-        # start-up left behind (the CLI turns the collector off while starting).
-        gc.freeze()
-        gc.enable()
+        tune_for_serving()
         tg.start_soon(_stop_on_signal, tg.cancel_scope)
         server = service.server
         async with _streams(transport) as (read_stream, write_stream):

@@ -1,0 +1,152 @@
+"""The inbound half of our stdio transport: stdin's bytes into lines, lines into messages.
+
+`LineReader` is the asyncio protocol of the stdin pipe: it splits bytes into
+lines as they arrive, as the SDK's transport reads them (a lone CR also ends
+a line; a last line without its newline still counts), and pauses the pipe
+while too many lines wait. `MessageReader` is the server's read stream: it
+validates each line into a `SessionMessage` exactly as the SDK does, in the
+task that receives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import cast
+
+import anyio
+import mcp_types as types
+from mcp.shared.message import SessionMessage
+
+__all__ = ["LineReader", "MessageReader"]
+
+_PAUSE_AT_LINES = 64
+"""Parsed lines waiting for the server before stdin is no longer read."""
+
+
+class LineReader(asyncio.Protocol):
+    """Collects stdin into lines; pauses the pipe while too many wait."""
+
+    def __init__(self) -> None:
+        self._partial: list[bytes] = []
+        self._lines: deque[bytes] = deque()
+        self._done = False
+        self._waiter: asyncio.Future[None] | None = None
+        self._transport: asyncio.ReadTransport | None = None
+        self._paused = False
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport, to pause and resume it."""
+        self._transport = cast("asyncio.ReadTransport", transport)  # not every loop's subclasses it
+
+    def data_received(self, data: bytes) -> None:
+        """Split `data` into lines; the tail waits for the rest of its line."""
+        start = 0
+        while (end := data.find(b"\n", start)) >= 0:
+            if self._partial:
+                self._partial.append(data[start:end])
+                self._add(b"".join(self._partial))
+                self._partial.clear()
+            else:
+                self._add(data[start:end])
+            start = end + 1
+        if start < len(data):
+            self._partial.append(data[start:] if start else data)
+        if len(self._lines) >= _PAUSE_AT_LINES and self._transport and not self._paused:
+            self._paused = True
+            self._transport.pause_reading()
+        self._wake()
+
+    def _add(self, line: bytes) -> None:
+        # The SDK reads text with universal newlines: a lone CR also ends a line (CRLF ends one).
+        if b"\r" in line:
+            parts = line.split(b"\r")
+            if not parts[-1]:
+                parts.pop()
+            self._lines.extend(parts)
+        else:
+            self._lines.append(line)
+
+    def eof_received(self) -> bool:
+        """End of input: a last line without its newline still counts, as in the SDK."""
+        self._finish()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The pipe closed (or failed): no more lines."""
+        self._finish()
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def _finish(self) -> None:
+        if self._partial:
+            self._add(b"".join(self._partial))
+            self._partial.clear()
+        self._done = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def readline(self) -> bytes | None:
+        """The next line without its newline; None at end of input."""
+        while not self._lines:
+            if self._done:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        if self._paused and len(self._lines) <= _PAUSE_AT_LINES // 2 and self._transport:
+            self._paused = False
+            self._transport.resume_reading()
+        return self._lines.popleft()
+
+
+class MessageReader:
+    """The server's read stream: each line of stdin as a `SessionMessage`, or the exception it raised.
+
+    Lines are validated in the task that receives them: no task or queue of its own.
+    """
+
+    def __init__(self, lines: LineReader) -> None:
+        self._lines = lines
+        self._closed = False
+
+    async def receive(self) -> SessionMessage | Exception:
+        """The next message; `anyio.EndOfStream` at end of input."""
+        if self._closed:
+            raise anyio.ClosedResourceError
+        line = await self._lines.readline()
+        if line is None:
+            raise anyio.EndOfStream
+        try:
+            # As the SDK: the text is decoded with replacement characters, then validated.
+            message = types.jsonrpc_message_adapter.validate_json(
+                line.decode("utf-8", "replace"), by_name=False
+            )
+        except Exception as exc:
+            return exc  # the server logs it and reads on
+        return SessionMessage(message)
+
+    def __aiter__(self) -> MessageReader:
+        return self
+
+    async def __anext__(self) -> SessionMessage | Exception:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        """Stop reading (the pipe itself is closed by `pipe_streams`)."""
+        self._closed = True
+
+    async def __aenter__(self) -> MessageReader:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
