@@ -14,6 +14,7 @@ from pathlib import Path
 import anyio
 import mcp_types as types
 import pytest
+from conftest import TEST_PLUGINS
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
@@ -258,3 +259,32 @@ def test_both_transports_answer_the_same_input_with_the_same_bytes(tmp_path: Pat
     assert own == converse(config, "sdk", script)
     assert [json.loads(line)["id"] for line in own] == [1, 2, 3, 4, 5, 6, 7]
     assert json.loads(own[2])["error"]["data"]["uri"] == "docs://a\ufffd.txt"
+
+
+def test_requests_piped_in_at_once_are_all_answered_before_the_server_exits(tmp_path: Path) -> None:
+    # `printf '...' | mcp-resources serve`: end of input comes right behind the requests,
+    # while they are still running; each is still answered.
+    config = write_config(
+        f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n[providers.slow]\ntype = "slow"\nseconds = 0.5\n', tmp_path
+    )
+    initialize = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    }
+    lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": initialize}]
+    lines.append({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    lines += [
+        {"jsonrpc": "2.0", "id": n, "method": "resources/read", "params": {"uri": f"slow://{n}"}}
+        for n in range(1, 6)
+    ]
+    payload = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    result = subprocess.run(
+        [sys.executable, "-m", "mcp_resources", "serve", str(config), "--stdio-transport", "own"],
+        input=payload,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    answered = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert sorted(answered) == list(range(6))
