@@ -23,6 +23,18 @@ TEST_PLUGINS = TESTS / "plugins"
 
 Tree = Mapping[str, "str | bytes | Tree"]
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+"""A raw handshake-era `initialize` request, for tests that speak JSON-RPC by hand."""
+
 
 def make_tree(root: Path, tree: Tree) -> Path:
     """Create folders and files from a nested mapping (str is UTF-8 text)."""

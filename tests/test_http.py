@@ -20,6 +20,7 @@ import anyio
 import httpx2
 import mcp_types as types
 import pytest
+from conftest import INITIALIZE
 from mcp import Client, MCPDeprecationWarning, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ResourceUpdated
@@ -134,16 +135,7 @@ async def client(
 
 
 def _post(server: HttpProcess, headers: dict[str, str], body: object | None = None) -> httpx2.Response:
-    message = body or {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
+    message = body or INITIALIZE
     all_headers = {
         "content-type": "application/json",
         "accept": "application/json, text/event-stream",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import mcp_types as types
 import pytest
-from conftest import TEST_PLUGINS, make_tree
+from conftest import INITIALIZE, TEST_PLUGINS, make_tree
 from mcp import Client, MCPError
 from mcp.client.stdio import stdio_client
 
@@ -20,16 +20,6 @@ from mcp_resources.testing import stdio_server_params, write_config
 
 pytestmark = pytest.mark.anyio
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import anyio
 import mcp_types as types
 import pytest
-from conftest import TEST_PLUGINS
+from conftest import INITIALIZE, TEST_PLUGINS
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
@@ -177,14 +177,7 @@ async def test_a_client_that_went_away_costs_no_error() -> None:
 def test_the_server_falls_back_to_the_sdk_transport_when_stdin_is_a_file(tmp_path: Path) -> None:
     config = write_config(f'[providers.docs]\ntype = "filesystem"\nroot = "{tmp_path}"\n', tmp_path)
     requests = tmp_path / "requests.jsonl"
-    initialize = {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    }
-    requests.write_text(
-        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}) + "\n"
-    )
+    requests.write_text(json.dumps(INITIALIZE) + "\n")
     with requests.open("rb") as stdin:
         result = subprocess.run(
             [
@@ -230,18 +223,13 @@ def test_both_transports_answer_the_same_input_with_the_same_bytes(tmp_path: Pat
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("alpha\n")
     config = write_config('[providers.docs]\ntype = "filesystem"\nroot = "docs"\n', tmp_path)
-    initialize = {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    }
 
     def request(n: int, method: str, params: object = None) -> bytes:
         message = {"jsonrpc": "2.0", "id": n, "method": method, **({"params": params} if params else {})}
         return json.dumps(message).encode()
 
     script = [
-        (request(1, "initialize", initialize) + b"\n", 1),
+        (json.dumps(INITIALIZE).encode() + b"\n", 1),
         (b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n', 0),
         (b'{"jsonrpc": "2.0", "id": \n', 0),  # broken JSON: logged, no reply
         (b"\n", 0),
@@ -267,16 +255,10 @@ def test_requests_piped_in_at_once_are_all_answered_before_the_server_exits(tmp_
     config = write_config(
         f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n[providers.slow]\ntype = "slow"\nseconds = 0.5\n', tmp_path
     )
-    initialize = {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    }
-    lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": initialize}]
-    lines.append({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    lines = [INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}]
     lines += [
         {"jsonrpc": "2.0", "id": n, "method": "resources/read", "params": {"uri": f"slow://{n}"}}
-        for n in range(1, 6)
+        for n in range(2, 7)
     ]
     payload = "".join(json.dumps(line) + "\n" for line in lines).encode()
     result = subprocess.run(
@@ -287,4 +269,4 @@ def test_requests_piped_in_at_once_are_all_answered_before_the_server_exits(tmp_
     )
     assert result.returncode == 0, result.stderr
     answered = [json.loads(line)["id"] for line in result.stdout.splitlines()]
-    assert sorted(answered) == list(range(6))
+    assert sorted(answered) == list(range(1, 7))
