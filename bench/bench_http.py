@@ -102,7 +102,7 @@ async def connected(
         yield client
 
 
-async def one_round(name: str, make, work: Path, root: Path, seconds: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+async def one_round(make, work: Path, root: Path, seconds: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
     port = free_port()
     command, prefix, headers = make(work, root, port)
     url = f"http://127.0.0.1:{port}/mcp"
@@ -209,7 +209,7 @@ async def run(args: argparse.Namespace) -> str:
             for name in servers if round_ % 2 == 0 else reversed(list(servers)):
                 root = work / f"root-{round_}-{len(results[name])}-{abs(hash(name)) % 1000}"
                 make_files(root)
-                results[name].append(await one_round(name, servers[name], work, root, args.seconds))
+                results[name].append(await one_round(servers[name], work, root, args.seconds))
                 print(name, results[name][-1], file=sys.stderr)
     lines = [
         f"{READERS} readers + {SUBSCRIBERS} subscribers, {WRITES_PER_S} file writes/s, "

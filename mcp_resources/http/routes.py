@@ -7,7 +7,7 @@ from typing import Any
 from mcp.server.auth.middleware.bearer_auth import RequireAuthMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 
 from mcp_resources import __version__
 from mcp_resources.app import App
@@ -48,5 +48,5 @@ def metrics_route(metrics: Metrics, *, protected: bool) -> Route:
 
     if not protected:
         return Route("/metrics", endpoint, methods=["GET"])
-    guarded: Any = RequireAuthMiddleware(Route("/metrics", endpoint).app, [])
+    guarded: Any = RequireAuthMiddleware(request_response(endpoint), [])
     return Route("/metrics", guarded, methods=["GET"])

@@ -1,7 +1,7 @@
 """The process's stdin and stdout, claimed for the protocol while serving.
 
 The protocol gets private copies of fds 0 and 1; meanwhile fd 0 reads the
-null device and fd 1 points at stderr, so a stray `print()`, a plugin or a
+null device and fd 1 points at stderr, so a stray print call, a plugin or a
 child process can neither corrupt the protocol nor steal a client's message
 (what the SDK's own stdio transport does too). Both are restored on exit.
 """
