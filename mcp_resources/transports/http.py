@@ -154,8 +154,14 @@ class HttpServer:
         self.asgi = FrontDoor(app)
         self.metrics.front_door, self.metrics.rate_limit = self.asgi, self.rate_limit
 
+    def _transports(self) -> dict[str, Any]:
+        # The SDK (2.3) keeps its sessions in a private dict, with no public way to count
+        # them or to end them before its own shutdown (which comes only after uvicorn has
+        # waited for every connection to finish): the one place this module reaches in.
+        return dict(getattr(self.manager, "_server_instances", {}))
+
     def _sessions(self) -> int:
-        return len(getattr(self.manager, "_server_instances", ()))
+        return len(self._transports())
 
     @asynccontextmanager
     async def _lifespan(self, app: Starlette) -> Any:
@@ -165,9 +171,7 @@ class HttpServer:
     async def close_streams(self) -> None:
         """End every listen stream and every handshake session (first step of a shutdown)."""
         self.service.notifier.close()
-        # The SDK (2.3) has no public way to end its sessions before its own shutdown,
-        # which comes only after uvicorn has waited for every connection to finish.
-        for transport in list(getattr(self.manager, "_server_instances", {}).values()):
+        for transport in self._transports().values():
             await transport.terminate()
 
 
