@@ -219,15 +219,29 @@ def converse(config: Path, transport: str, script: list[tuple[bytes, int]]) -> l
     return replies
 
 
-def test_both_transports_answer_the_same_input_with_the_same_bytes(tmp_path: Path) -> None:
+def request(n: int, method: str, params: object = None) -> bytes:
+    message = {"jsonrpc": "2.0", "id": n, "method": method, **({"params": params} if params else {})}
+    return json.dumps(message).encode()
+
+
+ENVELOPE = {
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+}
+"""A 2026-07-28 request's `params`: the per-request envelope that opens a modern-era connection."""
+
+
+@pytest.fixture
+def docs_config(tmp_path: Path) -> Path:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("alpha\n")
-    config = write_config('[providers.docs]\ntype = "filesystem"\nroot = "docs"\n', tmp_path)
+    return write_config('[providers.docs]\ntype = "filesystem"\nroot = "docs"\n', tmp_path)
 
-    def request(n: int, method: str, params: object = None) -> bytes:
-        message = {"jsonrpc": "2.0", "id": n, "method": method, **({"params": params} if params else {})}
-        return json.dumps(message).encode()
 
+def test_both_transports_answer_the_same_input_with_the_same_bytes(docs_config: Path) -> None:
     script = [
         (json.dumps(INITIALIZE).encode() + b"\n", 1),
         (b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n', 0),
@@ -242,11 +256,38 @@ def test_both_transports_answer_the_same_input_with_the_same_bytes(tmp_path: Pat
         (request(5, "resources/read", {"uri": "docs://a.txt"}) + b"\n", 1),
         (request(6, "resources/read", {"uri": 7}) + b"\n", 1),
         (request(7, "resources/list") + b"\n", 1),
+        # A request in the 2026 envelope on a handshake-era connection is refused.
+        (request(8, "resources/list", ENVELOPE) + b"\n", 1),
     ]
-    own = converse(config, "own", script)
-    assert own == converse(config, "sdk", script)
-    assert [json.loads(line)["id"] for line in own] == [1, 2, 3, 4, 5, 6, 7]
+    own = converse(docs_config, "own", script)
+    assert own == converse(docs_config, "sdk", script)
+    assert [json.loads(line)["id"] for line in own] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert json.loads(own[2])["error"]["data"]["uri"] == "docs://a\ufffd.txt"
+    assert json.loads(own[7])["error"]["code"] == types.INVALID_REQUEST
+
+
+def test_both_transports_choose_the_era_from_the_first_request_alike(docs_config: Path) -> None:
+    # What comes before the first request (here eleven notifications and broken lines) is
+    # kept or dropped alike; a first request in the 2026 envelope opens a modern connection,
+    # which then refuses the handshake.
+    early = [notification("notifications/initialized") + b"\n", b"not json\n"] * 5 + [b"[]\n"]
+    modern = [
+        *((line, 0) for line in early),
+        (request(1, "resources/read", {"uri": "docs://a.txt", **ENVELOPE}) + b"\n", 1),
+        (json.dumps(INITIALIZE).encode() + b"\n", 1),
+        (request(2, "resources/list", ENVELOPE) + b"\n", 1),
+    ]
+    own = converse(docs_config, "own", modern)
+    assert own == converse(docs_config, "sdk", modern)
+    read, handshake, listing = (json.loads(line) for line in own)
+    assert read["result"]["contents"][0]["text"] == "alpha\n"
+    assert handshake["error"]["code"] == types.UNSUPPORTED_PROTOCOL_VERSION
+    assert listing["result"]["resources"][0]["uri"] == "docs://a.txt"
+
+    handshake_era = [*((line, 0) for line in early), (json.dumps(INITIALIZE).encode() + b"\n", 1)]
+    own = converse(docs_config, "own", handshake_era)
+    assert own == converse(docs_config, "sdk", handshake_era)
+    assert json.loads(own[0])["result"]["protocolVersion"] == "2025-11-25"
 
 
 def test_requests_piped_in_at_once_are_all_answered_before_the_server_exits(tmp_path: Path) -> None:

@@ -5,12 +5,15 @@ lines as they arrive, as the SDK's transport reads them (a lone CR also ends
 a line; a last line without its newline still counts), and pauses the pipe
 while too many lines wait. `MessageReader` is the server's read stream: it
 validates each line into a `SessionMessage` exactly as the SDK does, in the
-task that receives it.
+task that receives it. It can look ahead to the client's first request and
+hand back what it read on the way (`opening_request`), which `eras.py`
+uses to choose the protocol era without a relay.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from typing import cast
 
@@ -18,10 +21,14 @@ import anyio
 import mcp_types as types
 from mcp.shared.message import SessionMessage
 
+log = logging.getLogger(__name__)
+
 __all__ = ["LineReader", "MessageReader"]
 
 _PAUSE_AT_LINES = 64
 """Parsed lines waiting for the server before stdin is no longer read."""
+_KEPT_BEFORE_FIRST_REQUEST = 8
+"""Messages before the client's first request that are kept for the server (the SDK keeps as many)."""
 
 
 class LineReader(asyncio.Protocol):
@@ -115,11 +122,37 @@ class MessageReader:
     def __init__(self, lines: LineReader) -> None:
         self._lines = lines
         self._closed = False
+        self._held: deque[SessionMessage | Exception] = deque()
+
+    async def opening_request(self) -> types.JSONRPCRequest | None:
+        """Read up to the client's first request and return it (None: input ended first).
+
+        What was read stays held and is received again, in order, as the SDK's
+        own look-ahead replays it: the first request and up to eight messages
+        before it (later ones are dropped, as there).
+        """
+        while True:
+            try:
+                item = await self._read()
+            except anyio.EndOfStream:
+                return None
+            if isinstance(item, SessionMessage) and isinstance(item.message, types.JSONRPCRequest):
+                self._held.append(item)
+                return item.message
+            if len(self._held) < _KEPT_BEFORE_FIRST_REQUEST:
+                self._held.append(item)
+            else:
+                log.debug("dropped a message received before the first request: %r", item)
 
     async def receive(self) -> SessionMessage | Exception:
         """The next message; `anyio.EndOfStream` at end of input."""
         if self._closed:
             raise anyio.ClosedResourceError
+        if self._held:
+            return self._held.popleft()
+        return await self._read()
+
+    async def _read(self) -> SessionMessage | Exception:
         line = await self._lines.readline()
         if line is None:
             raise anyio.EndOfStream

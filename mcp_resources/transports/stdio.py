@@ -27,6 +27,8 @@ from mcp_resources.app import App
 from mcp_resources.observe import Observer
 from mcp_resources.server import running
 from mcp_resources.transports.claim import claimed_stdio
+from mcp_resources.transports.eras import serve_connection
+from mcp_resources.transports.lines import MessageReader
 from mcp_resources.transports.pipes import is_pipe, pipe_streams
 from mcp_resources.transports.tuning import tune_for_serving
 
@@ -82,7 +84,11 @@ async def serve_stdio(
         tune_for_serving()
         tg.start_soon(_stop_on_signal, tg.cancel_scope)
         server = service.server
+        options = server.create_initialization_options()
         async with _streams(transport) as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+            if isinstance(read_stream, MessageReader):
+                await serve_connection(server, read_stream, write_stream, options)
+            else:
+                await server.run(read_stream, write_stream, options)
         log.info("client closed the connection, shutting down")
         tg.cancel_scope.cancel()
