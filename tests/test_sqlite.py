@@ -14,6 +14,7 @@ import pytest
 from conftest import body, sqlite_config
 from mcp import Client, MCPError
 
+from mcp_resources.builtins.sqlite.engine import _bound, _row_bytes
 from mcp_resources.errors import ConfigError
 from mcp_resources.testing import app_from_toml, assemble_toml, connect
 
@@ -183,6 +184,27 @@ async def test_results_are_cut_at_max_bytes(shop: Path) -> None:
     async with app_from_toml(sqlite_config(max_bytes="2KiB"), shop.parent) as app, connect(app) as client:
         page = await body(client, "shop://query?sql=SELECT%20printf('%25.500c',%20'x')%20FROM%20orders")
     assert page["truncated"] == "bytes" and len(page["rows"]) == 4 and page["next"].endswith("offset=4")
+
+
+async def test_rows_pages_are_cut_at_max_bytes_and_resume_after_the_last_row(shop: Path) -> None:
+    async with app_from_toml(sqlite_config(max_bytes="1KiB"), shop.parent) as app, connect(app) as client:
+        first = await body(client, "shop://tables/orders/rows?limit=100")
+        uri, ids = first["next"], [row[0] for row in first["rows"]]
+        while uri:
+            page = await body(client, uri)
+            ids += [row[0] for row in page["rows"]]
+            uri = page["next"]
+    assert first["truncated"] == "bytes" and 1 < len(first["rows"]) < 100
+    assert ids == list(range(1, 1001))
+
+
+def test_the_fast_byte_bound_never_counts_less_than_the_byte_cap_does() -> None:
+    shared = "x" * 300  # the same object twice: each must be counted
+    rows = [(shared, shared, None, 1.5), ("é" * 40, b"\x00" * 50, 2**70, ""), (b"", "", 0, -1.0)] * 30
+    exact = sum(map(_row_bytes, rows))
+    bound = _bound(rows, 1 << 20)
+    assert bound is not None and bound >= exact
+    assert _bound(rows, exact - 1) is None
 
 
 async def test_big_blobs_are_summarised_never_reprs(shop: Path) -> None:
