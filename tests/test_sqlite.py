@@ -17,7 +17,7 @@ import pytest
 from conftest import body, sqlite_config
 from mcp import Client, MCPError
 
-from mcp_resources.builtins.sqlite.engine import _bound, _row_bytes
+from mcp_resources.builtins.sqlite.pages import bound, row_bytes
 from mcp_resources.builtins.sqlite.reads import _decode_after, _encode_after
 from mcp_resources.errors import ConfigError, InvalidRequest
 from mcp_resources.testing import app_from_toml, assemble_toml, connect
@@ -230,10 +230,10 @@ async def test_rows_pages_are_cut_at_max_bytes_and_resume_after_the_last_row(sho
 def test_the_fast_byte_bound_never_counts_less_than_the_byte_cap_does() -> None:
     shared = "x" * 300  # the same object twice: each must be counted
     rows = [(shared, shared, None, 1.5), ("é" * 40, b"\x00" * 50, 2**70, ""), (b"", "", 0, -1.0)] * 30
-    exact = sum(map(_row_bytes, rows))
-    bound = _bound(rows, 1 << 20)
-    assert bound is not None and bound >= exact
-    assert _bound(rows, exact - 1) is None
+    exact = sum(map(row_bytes, rows))
+    measured = bound(rows, 1 << 20)
+    assert measured is not None and measured >= exact
+    assert bound(rows, exact - 1) is None
 
 
 @pytest.mark.parametrize("key", [[0], [-5], [2**63 - 1], [2**70], [True], ["a", 1], [1.5]])

@@ -17,11 +17,10 @@ writer's `-shm`, as every SQLite reader must).
 
 from __future__ import annotations
 
-import marshal
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ import aiosqlite
 import anyio
 
 from mcp_resources.builtins.sqlite.guard import Authorizer
+from mcp_resources.builtins.sqlite.pages import Page, Result, fetch
 from mcp_resources.errors import InvalidRequest
 
 __all__ = ["Database", "Result", "open_mode"]
@@ -76,19 +76,6 @@ def open_mode(path: Path) -> str:
         return "ro"
     wal = len(header) == 20 and header[18] == 2 and header[19] == 2
     return "ro&immutable=1" if wal and not Path(f"{path}-wal").exists() else "ro"
-
-
-@dataclass
-class Result:
-    """Rows of one query, cut at a row or byte cap."""
-
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-    truncated: str | None = None
-    """`"rows"` or `"bytes"` when more rows exist than were returned."""
-    skipped: int = 0
-    size: int = 0
-    """Bytes of values, as the byte cap counts them (over the cap only if one row is)."""
 
 
 @dataclass
@@ -203,12 +190,12 @@ class Database:
             assert slot.connection is not None
             try:
                 if columns is not None:
-                    page = _Page(list(columns), limit, max_bytes)
+                    page = Page(list(columns), limit, max_bytes)
                     return page.take(await slot.connection.execute_fetchall(sql, params)) or page.result()
                 cursor = await slot.connection.execute(sql, params)
                 finished = False
                 try:
-                    result, finished = await _fetch(cursor, limit, max_bytes, skip)
+                    result, finished = await fetch(cursor, limit, max_bytes, skip)
                     return result
                 finally:
                     if not finished:  # an unfinished statement would keep its read transaction open
@@ -232,96 +219,6 @@ class Database:
             assert slot.connection is not None
             async with slot.connection.execute(sql, params) as cursor:
                 return [tuple(row) for row in list(await cursor.fetchall())]
-
-
-@dataclass
-class _Page:
-    """Rows gathered up to a row cap and a byte cap."""
-
-    columns: list[str]
-    limit: int
-    max_bytes: int
-    skipped: int = 0
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    size: int = 0
-
-    def take(self, chunk: Iterable[Sequence[Any]]) -> Result | None:
-        """Add fetched rows; the result once a cap is reached (None: fetch more, if any)."""
-        if not self.rows and isinstance(chunk, list):
-            # Fast path for a whole page fetched at once: measured from above in C (see
-            # `_bound`), a page well under the byte cap needs no Python-level loop over its values.
-            head = chunk[: self.limit]
-            bound = _bound(head, self.max_bytes)
-            if bound is not None:
-                self.rows = [tuple(row) for row in head]
-                self.size = bound
-                return self.result("rows") if len(chunk) > self.limit else None
-        for row in chunk:
-            if len(self.rows) == self.limit:
-                return self.result("rows")  # a row beyond the cap exists
-            self.size += _row_bytes(row)
-            if self.size > self.max_bytes and self.rows:
-                return self.result("bytes")
-            self.rows.append(tuple(row))
-        return None
-
-    def result(self, truncated: str | None = None) -> Result:
-        """What was gathered; `truncated` names the cap that cut it."""
-        return Result(self.columns, self.rows, truncated, self.skipped, self.size)
-
-
-async def _fetch(cursor: aiosqlite.Cursor, limit: int, max_bytes: int, skip: int) -> tuple[Result, bool]:
-    """The page, and whether the statement ran to its end (SQLite has then reset it).
-
-    A short chunk means the end, so a result smaller than the caps costs no extra
-    trip to the connection's thread to find out.
-    """
-    page = _Page([d[0] for d in cursor.description or ()], limit, max_bytes)
-    while page.skipped < skip:
-        want = min(skip - page.skipped, 1000)
-        got = len(list(await cursor.fetchmany(want)))
-        page.skipped += got
-        if got < want:
-            return page.result(), True
-    while True:
-        want = min(limit + 1 - len(page.rows), 500)
-        chunk = list(await cursor.fetchmany(want))
-        if (result := page.take(chunk)) is not None:
-            return result, False
-        if len(chunk) < want:
-            return page.result(), True
-
-
-_BOUND_ROWS = 64  # rows marshalled at once: the copy made stays small next to the rows themselves
-
-
-def _bound(rows: list[Any], max_bytes: int) -> int | None:
-    """At least what `_row_bytes` counts for `rows`, or None once that may pass `max_bytes`.
-
-    Marshal (format 2: no back-references, so every value is written out) writes a
-    text's UTF-8, never fewer bytes than its characters, and a blob's bytes, each after
-    a header; 8 more per value covers the 8 counted for a number or NULL. One C call
-    per chunk: about ten times cheaper than `sys.getsizeof` value by value.
-    """
-    total = 0
-    for start in range(0, len(rows), _BOUND_ROWS):
-        part = rows[start : start + _BOUND_ROWS]
-        try:
-            total += len(marshal.dumps(part, 2)) + 8 * sum(map(len, part))
-        except ValueError:  # a value marshal cannot write: measure row by row
-            return None
-        if total > max_bytes:
-            return None
-    return total
-
-
-def _row_bytes(row: Sequence[Any]) -> int:
-    """About how many bytes a row's values take (8 for a number or NULL)."""
-    size = 0
-    for value in row:
-        kind = type(value)
-        size += len(value) if kind is str or kind is bytes else 8
-    return size
 
 
 def _client_error(exc: sqlite3.Error, uri: str, limit_s: float) -> InvalidRequest:
