@@ -75,7 +75,9 @@ def server(work: Path) -> StdioServerParameters:
         encoding="utf-8",
     )
     args = ["-m", "mcp_resources", "serve", str(config)]
-    return StdioServerParameters(command=sys.executable, args=args, cwd=str(work))
+    # The SDK passes on only a few variables; PYTHONPATH lets a checkout run without installing it.
+    env = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else None
+    return StdioServerParameters(command=sys.executable, args=args, cwd=str(work), env=env)
 
 
 Op = Callable[[], Awaitable[object]]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import mcp_types as types
@@ -14,7 +17,9 @@ import pytest
 from conftest import body, sqlite_config
 from mcp import Client, MCPError
 
-from mcp_resources.errors import ConfigError
+from mcp_resources.builtins.sqlite.pages import bound, row_bytes
+from mcp_resources.builtins.sqlite.reads import _decode_after, _encode_after
+from mcp_resources.errors import ConfigError, InvalidRequest
 from mcp_resources.testing import app_from_toml, assemble_toml, connect
 
 pytestmark = pytest.mark.anyio
@@ -86,6 +91,31 @@ async def test_rows_are_paged_by_key_to_the_end(client: Client) -> None:
         seen += [row[0] for row in page["rows"]]
         uri, pages = page["next"], pages + 1
     assert seen == list(range(1, 251)) and pages == 7
+
+
+@pytest.mark.parametrize(
+    ("columns", "ids"),
+    [
+        ("id INTEGER PRIMARY KEY, v TEXT", [5, 7, 10]),  # the rowid itself: pages read it from the column
+        ("id INTEGER PRIMARY KEY DESC, v TEXT", [10, 5, 7]),  # not the rowid (SQLite's quirk): rowid order
+        ("id INT PRIMARY KEY, v TEXT", [10, 5, 7]),
+        ("id INTEGER, v TEXT, PRIMARY KEY (id, v)", [10, 5, 7]),
+    ],
+)
+async def test_rowid_tables_page_in_rowid_order_whatever_their_key(
+    tmp_path: Path, columns: str, ids: list[int]
+) -> None:
+    with sqlite3.connect(tmp_path / "keys.db") as db:
+        db.execute(f"CREATE TABLE t({columns})")
+        db.executemany("INSERT INTO t(id, v) VALUES (?, ?)", [(10, "a"), (5, "b"), (7, "c")])
+    (tmp_path / "keys.db-journal").unlink(missing_ok=True)
+    async with app_from_toml(sqlite_config("keys.db"), tmp_path) as app, connect(app) as client:
+        uri, seen = "shop://tables/t/rows?limit=1", []
+        while uri:
+            page = await body(client, uri)
+            seen += [row[0] for row in page["rows"]]
+            uri = page["next"]
+    assert seen == ids
 
 
 async def test_without_rowid_tables_page_by_primary_key(client: Client) -> None:
@@ -183,6 +213,44 @@ async def test_results_are_cut_at_max_bytes(shop: Path) -> None:
     async with app_from_toml(sqlite_config(max_bytes="2KiB"), shop.parent) as app, connect(app) as client:
         page = await body(client, "shop://query?sql=SELECT%20printf('%25.500c',%20'x')%20FROM%20orders")
     assert page["truncated"] == "bytes" and len(page["rows"]) == 4 and page["next"].endswith("offset=4")
+
+
+async def test_rows_pages_are_cut_at_max_bytes_and_resume_after_the_last_row(shop: Path) -> None:
+    async with app_from_toml(sqlite_config(max_bytes="1KiB"), shop.parent) as app, connect(app) as client:
+        first = await body(client, "shop://tables/orders/rows?limit=100")
+        uri, ids = first["next"], [row[0] for row in first["rows"]]
+        while uri:
+            page = await body(client, uri)
+            ids += [row[0] for row in page["rows"]]
+            uri = page["next"]
+    assert first["truncated"] == "bytes" and 1 < len(first["rows"]) < 100
+    assert ids == list(range(1, 1001))
+
+
+def test_the_fast_byte_bound_never_counts_less_than_the_byte_cap_does() -> None:
+    shared = "x" * 300  # the same object twice: each must be counted
+    rows = [(shared, shared, None, 1.5), ("é" * 40, b"\x00" * 50, 2**70, ""), (b"", "", 0, -1.0)] * 30
+    exact = sum(map(row_bytes, rows))
+    measured = bound(rows, 1 << 20)
+    assert measured is not None and measured >= exact
+    assert bound(rows, exact - 1) is None
+
+
+@pytest.mark.parametrize("key", [[0], [-5], [2**63 - 1], [2**70], [True], ["a", 1], [1.5]])
+def test_after_cursors_are_base64_json_and_read_back(key: list[Any]) -> None:
+    text = _encode_after(key)
+    assert base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)) == json.dumps(key).encode()
+    assert _decode_after(text, "u") == key
+
+
+@pytest.mark.parametrize(("json_text", "key"), [(b"[ 5 ]", [5]), (b"[007]", None), (b"[5", None)])
+def test_after_cursors_are_read_as_json_reads_them(json_text: bytes, key: list[Any] | None) -> None:
+    text = base64.urlsafe_b64encode(json_text).decode()
+    if key is None:
+        with pytest.raises(InvalidRequest):
+            _decode_after(text, "u")
+    else:
+        assert _decode_after(text, "u") == key
 
 
 async def test_big_blobs_are_summarised_never_reprs(shop: Path) -> None:

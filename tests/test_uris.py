@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 import pytest
 
 from mcp_resources.errors import InvalidRequest
@@ -76,6 +78,21 @@ def test_build_uri_round_trips_awkward_names() -> None:
     parsed = parse_uri(uri, "docs://", ("offset",))
     assert parsed.parts == parts and parsed.query == {"offset": "3"}
     assert build_uri("docs://", ("d",), folder=True) == "docs://d/"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": 100, "after": "WzUwMDEwMF0"},
+        {"a": "b=c"},
+        {"a=b": "c"},
+        {"a": "x&y", "n": -1},
+        {"k": ""},
+        {"k": "é", "m": "~._-"},
+    ],
+)
+def test_query_strings_are_what_urlencode_writes(query: dict[str, int | str]) -> None:
+    assert build_uri("db://", ("q",), query=query) == "db://q?" + urlencode(query, quote_via=quote)
 
 
 def test_query_values_follow_rfc_3986() -> None:

@@ -55,6 +55,8 @@ class Table:
     indexes: list[dict[str, Any]] = field(default_factory=list)
     foreign_keys: list[dict[str, Any]] = field(default_factory=list)
     sql: str | None = None
+    rowid_column: int | None = None
+    """Position among `columns` of the column that is the rowid (`id INTEGER PRIMARY KEY`), if visible."""
 
     def column(self, name: str) -> Column | None:
         """The visible column called `name` (case-insensitive), if any."""
@@ -122,7 +124,13 @@ async def _describe(
     if kind == "view":
         return Table(name, kind, columns, [], False, sql=sql if _reads_only(sql, visible) else None)
     indexes = []
-    for _, index_name, unique, origin, _ in await db.rows(f"PRAGMA index_list({quoted})"):
+    index_list = await db.rows(f"PRAGMA index_list({quoted})")
+    # A one-column primary key of a rowid table is the rowid itself unless SQLite had to index
+    # it (origin "pk": not INTEGER, or declared DESC, or in truth more than one column).
+    rowid_column = None
+    if has_rowid and len(primary_key) == 1 and not any(row[3] == "pk" for row in index_list):
+        rowid_column = next(i for i, c in enumerate(columns) if c.name == primary_key[0])
+    for _, index_name, unique, origin, _ in index_list:
         index_columns = [
             row[2] for row in await db.rows(f"PRAGMA index_xinfo({quote_identifier(index_name)})") if row[5]
         ]
@@ -136,7 +144,9 @@ async def _describe(
             key = foreign_keys.setdefault(key_id, {"columns": [], "table": target, "references": []})
             key["columns"].append(source)
             key["references"].append(referenced)
-    return Table(name, kind, columns, primary_key, has_rowid, indexes, list(foreign_keys.values()))
+    return Table(
+        name, kind, columns, primary_key, has_rowid, indexes, list(foreign_keys.values()), None, rowid_column
+    )
 
 
 def _reads_only(sql: str, visible: set[str]) -> bool | None:

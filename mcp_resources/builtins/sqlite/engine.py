@@ -17,12 +17,10 @@ writer's `-shm`, as every SQLite reader must).
 
 from __future__ import annotations
 
-import itertools
 import math
 import sqlite3
-import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,7 @@ import aiosqlite
 import anyio
 
 from mcp_resources.builtins.sqlite.guard import Authorizer
+from mcp_resources.builtins.sqlite.pages import Page, Result, fetch
 from mcp_resources.errors import InvalidRequest
 
 __all__ = ["Database", "Result", "open_mode"]
@@ -80,19 +79,6 @@ def open_mode(path: Path) -> str:
 
 
 @dataclass
-class Result:
-    """Rows of one query, cut at a row or byte cap."""
-
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-    truncated: str | None = None
-    """`"rows"` or `"bytes"` when more rows exist than were returned."""
-    skipped: int = 0
-    size: int = 0
-    """Bytes of values, as the byte cap counts them (over the cap only if one row is)."""
-
-
-@dataclass
 class Database:
     """A pool of guarded read-only connections to one file."""
 
@@ -114,7 +100,9 @@ class Database:
         """Open every connection (fails clearly if the file is not a database)."""
         self.mode = open_mode(self.path)
         uri = f"file:{quote(str(self.path))}?mode={self.mode}"
-        self._available = anyio.Semaphore(self.size)
+        # fast_acquire: a free connection is taken without yielding to the loop first (the query
+        # that follows yields anyway); a waiter still queues in order.
+        self._available = anyio.Semaphore(self.size, fast_acquire=True)
         try:
             for _ in range(self.size):
                 slot = _Slot()
@@ -154,16 +142,29 @@ class Database:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Slot]:
-        if self._available is None:
+        slot, available = await self._take()
+        try:
+            yield slot
+        finally:
+            self._give_back(slot, available)
+
+    async def _take(self) -> tuple[_Slot, anyio.Semaphore]:
+        """A free connection, its deadline set (waits for one when all are busy).
+
+        The semaphore is returned to be released by `_give_back`: a reopen replaces it meanwhile.
+        """
+        available = self._available
+        if available is None:
             raise RuntimeError("database not opened")
-        async with self._available:
-            slot = self._free.pop()
-            slot.deadline = time.monotonic() + self.time_limit_s
-            try:
-                yield slot
-            finally:
-                slot.deadline = math.inf
-                self._free.append(slot)
+        await available.acquire()
+        slot = self._free.pop()
+        slot.deadline = time.monotonic() + self.time_limit_s
+        return slot, available
+
+    def _give_back(self, slot: _Slot, available: anyio.Semaphore) -> None:
+        slot.deadline = math.inf
+        self._free.append(slot)
+        available.release()
 
     async def query(
         self,
@@ -182,22 +183,27 @@ class Database:
         return at most `limit + 1` rows (a LIMIT in the SQL): they are fetched whole in
         one trip to the connection's thread (a cursor takes at least three).
         """
-        async with self._connection() as slot:
+        # `_take`/`_give_back` rather than `async with self._connection()`: a generator-based
+        # context manager costs a few microseconds on every page.
+        slot, available = await self._take()
+        try:
             assert slot.connection is not None
             try:
                 if columns is not None:
-                    page = _Page(list(columns), limit, max_bytes)
+                    page = Page(list(columns), limit, max_bytes)
                     return page.take(await slot.connection.execute_fetchall(sql, params)) or page.result()
                 cursor = await slot.connection.execute(sql, params)
                 finished = False
                 try:
-                    result, finished = await _fetch(cursor, limit, max_bytes, skip)
+                    result, finished = await fetch(cursor, limit, max_bytes, skip)
                     return result
                 finally:
                     if not finished:  # an unfinished statement would keep its read transaction open
                         await cursor.close()
             except sqlite3.Error as exc:
                 raise _client_error(exc, uri, self.time_limit_s) from None
+        finally:
+            self._give_back(slot, available)
 
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first value of the first row (for the catalog's own queries)."""
@@ -213,74 +219,6 @@ class Database:
             assert slot.connection is not None
             async with slot.connection.execute(sql, params) as cursor:
                 return [tuple(row) for row in list(await cursor.fetchall())]
-
-
-@dataclass
-class _Page:
-    """Rows gathered up to a row cap and a byte cap."""
-
-    columns: list[str]
-    limit: int
-    max_bytes: int
-    skipped: int = 0
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    size: int = 0
-
-    def take(self, chunk: Iterable[Sequence[Any]]) -> Result | None:
-        """Add fetched rows; the result once a cap is reached (None: fetch more, if any)."""
-        if not self.rows and isinstance(chunk, list):
-            # Fast path for a whole page fetched at once: `sys.getsizeof` bounds each value's
-            # `_row_bytes` share from above and runs in C, so a page well under the byte cap
-            # is measured without a Python-level loop over its values.
-            head = chunk[: self.limit]
-            bound = sum(map(sys.getsizeof, itertools.chain.from_iterable(head)))
-            if bound <= self.max_bytes:
-                self.rows = [tuple(row) for row in head]
-                self.size = bound
-                return self.result("rows") if len(chunk) > self.limit else None
-        for row in chunk:
-            if len(self.rows) == self.limit:
-                return self.result("rows")  # a row beyond the cap exists
-            self.size += _row_bytes(row)
-            if self.size > self.max_bytes and self.rows:
-                return self.result("bytes")
-            self.rows.append(tuple(row))
-        return None
-
-    def result(self, truncated: str | None = None) -> Result:
-        """What was gathered; `truncated` names the cap that cut it."""
-        return Result(self.columns, self.rows, truncated, self.skipped, self.size)
-
-
-async def _fetch(cursor: aiosqlite.Cursor, limit: int, max_bytes: int, skip: int) -> tuple[Result, bool]:
-    """The page, and whether the statement ran to its end (SQLite has then reset it).
-
-    A short chunk means the end, so a result smaller than the caps costs no extra
-    trip to the connection's thread to find out.
-    """
-    page = _Page([d[0] for d in cursor.description or ()], limit, max_bytes)
-    while page.skipped < skip:
-        want = min(skip - page.skipped, 1000)
-        got = len(list(await cursor.fetchmany(want)))
-        page.skipped += got
-        if got < want:
-            return page.result(), True
-    while True:
-        want = min(limit + 1 - len(page.rows), 500)
-        chunk = list(await cursor.fetchmany(want))
-        if (result := page.take(chunk)) is not None:
-            return result, False
-        if len(chunk) < want:
-            return page.result(), True
-
-
-def _row_bytes(row: Sequence[Any]) -> int:
-    """About how many bytes a row's values take (8 for a number or NULL)."""
-    size = 0
-    for value in row:
-        kind = type(value)
-        size += len(value) if kind is str or kind is bytes else 8
-    return size
 
 
 def _client_error(exc: sqlite3.Error, uri: str, limit_s: float) -> InvalidRequest:

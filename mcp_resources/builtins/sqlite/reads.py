@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LIMIT", "Target", "read"]
 
 DEFAULT_LIMIT = 100
+# A cursor holding one integer as JSON writes it (no leading zeros, no spaces).
+_ONE_INT = re.compile(rb"\[(-?(?:0|[1-9][0-9]{0,18}))\]")
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,16 @@ def _plain(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 
 
 def _key_width(table: Table) -> int:
+    """How many key columns `_page` puts before the table's own (none when one of them is the rowid)."""
+    if table.rowid_column is not None:
+        return 0
     return 1 if table.has_rowid else len(table.primary_key)
+
+
+def _last_key(table: Table, result: Result) -> Sequence[Any]:
+    """The key of the last row of a page from `_page`."""
+    last = result.rows[-1]
+    return (last[table.rowid_column],) if table.rowid_column is not None else last[: _key_width(table)]
 
 
 def _column_names(table: Table) -> list[str]:
@@ -159,13 +171,18 @@ def _column_names(table: Table) -> list[str]:
 def _without_key(table: Table, result: Result) -> Result:
     """`result` without the key columns `_page` puts first."""
     width = _key_width(table)
+    if not width:
+        return result
     rows = [row[width:] for row in result.rows]
     return Result(result.columns[width:], rows, result.truncated, result.skipped, result.size)
 
 
 def _decode_after(text: str, uri: str) -> list[Any]:
     try:
-        key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        if plain := _ONE_INT.fullmatch(raw):  # a rowid: what json.loads would give, for less
+            return [int(plain[1])]
+        key = json.loads(raw)
     except (ValueError, binascii.Error):
         raise InvalidRequest("Invalid 'after' cursor", uri=uri, argument="after") from None
     if not isinstance(key, list) or not all(isinstance(v, int | float | str) for v in key):
@@ -174,15 +191,19 @@ def _decode_after(text: str, uri: str) -> list[Any]:
 
 
 def _encode_after(key: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+    # A lone integer (a rowid) is written as json.dumps would write it, without the encoder.
+    text = f"[{key[0]}]" if len(key) == 1 and type(key[0]) is int else json.dumps(list(key))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 async def _page(
     provider: SqliteProvider, target: Target, table: Table, *, limit: int, after: list[Any] | None
 ) -> Result:
-    """Rows in key order after `after`, with the key columns first (none for a view)."""
+    """Rows in key order after `after`, with the key columns first (see `_key_width`)."""
     select = ", ".join(quote_identifier(c.name) for c in table.columns) or "NULL"
     key = ["rowid"] if table.has_rowid else [quote_identifier(c) for c in table.primary_key]
+    # The key is selected again only when no visible column holds it already.
+    selected = key if _key_width(table) else []
     where = ""
     params: list[Any] = []
     if key and after is not None:
@@ -190,11 +211,11 @@ async def _page(
             raise InvalidRequest("Invalid 'after' cursor", uri=target.path.uri, argument="after")
         where = f"WHERE ({', '.join(key)}) > ({', '.join('?' * len(key))}) "
         params += after
-    columns = ", ".join([*key, select])
+    columns = ", ".join([*selected, select])
     order = ", ".join(key) or "1"
     sql = f"SELECT {columns} FROM {quote_identifier(table.name)} {where}ORDER BY {order} LIMIT ?"
     params.append(limit + 1)
-    names = ["rowid"] if table.has_rowid else list(table.primary_key)
+    names = [] if not selected else ["rowid"] if table.has_rowid else list(table.primary_key)
     return await provider.db.query(
         sql,
         params,
@@ -246,7 +267,7 @@ async def _rows_by_key(provider: SqliteProvider, target: Target, table: Table, l
     result = await _page(provider, target, table, limit=limit, after=after)
     next_uri = None
     if result.truncated and result.rows:
-        last_key = result.rows[-1][: _key_width(table)]
+        last_key = _last_key(table, result)
         following = {k: v for k, v in target.path.query.items() if k != "after"}
         next_uri = provider.rows_uri(table.name, following | {"after": _encode_after(last_key)})
     page = _without_key(table, result)
