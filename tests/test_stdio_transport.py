@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -290,24 +291,57 @@ def test_both_transports_choose_the_era_from_the_first_request_alike(docs_config
     assert json.loads(own[0])["result"]["protocolVersion"] == "2025-11-25"
 
 
-def test_requests_piped_in_at_once_are_all_answered_before_the_server_exits(tmp_path: Path) -> None:
-    # `printf '...' | mcp-resources serve`: end of input comes right behind the requests,
-    # while they are still running; each is still answered.
-    config = write_config(
-        f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n[providers.slow]\ntype = "slow"\nseconds = 0.5\n', tmp_path
-    )
-    lines = [INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}]
-    lines += [
-        {"jsonrpc": "2.0", "id": n, "method": "resources/read", "params": {"uri": f"slow://{n}"}}
-        for n in range(2, 7)
-    ]
+def serve_piped(config: Path, lines: list[dict[str, object]]) -> subprocess.CompletedProcess[bytes]:
+    """`printf '<lines>' | mcp-resources serve CONFIG`: the end of input right behind the lines."""
     payload = "".join(json.dumps(line) + "\n" for line in lines).encode()
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "mcp_resources", "serve", str(config), "--stdio-transport", "own"],
         input=payload,
         capture_output=True,
         timeout=60,
     )
+
+
+def slow_config(tmp_path: Path, seconds: float) -> Path:
+    return write_config(
+        f'[plugins]\ndirs = ["{TEST_PLUGINS}"]\n[providers.slow]\ntype = "slow"\nseconds = {seconds}\n',
+        tmp_path,
+    )
+
+
+def test_requests_piped_in_at_once_are_all_answered_before_the_server_exits(tmp_path: Path) -> None:
+    # The end of input comes while the reads still run: each still gets its result (the
+    # SDK's transport would cancel them and answer "Connection closed").
+    lines = [INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}]
+    lines += [
+        {"jsonrpc": "2.0", "id": n, "method": "resources/read", "params": {"uri": f"slow://{n}"}}
+        for n in range(2, 7)
+    ]
+    result = serve_piped(slow_config(tmp_path, 0.5), lines)
     assert result.returncode == 0, result.stderr
-    answered = [json.loads(line)["id"] for line in result.stdout.splitlines()]
-    assert sorted(answered) == list(range(1, 7))
+    answers = {message["id"]: message for message in map(json.loads, result.stdout.splitlines())}
+    assert sorted(answers) == list(range(1, 7))
+    for n in range(2, 7):
+        assert answers[n]["result"] == {"contents": []}, answers[n]  # what the slow provider reads
+
+
+def test_the_end_of_input_does_not_wait_for_requests_that_are_never_answered(tmp_path: Path) -> None:
+    # A request the client cancelled, and a 2026 listen stream (answered only when it ends):
+    # the server exits at once instead of waiting out its grace period for them.
+    cancelled = [
+        INITIALIZE,
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": "slow://x"}},
+        {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 2}},
+    ]
+    listen = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "subscriptions/listen",
+        "params": {"notifications": {"resourcesListChanged": True}, **ENVELOPE},
+    }
+    for lines in (cancelled, [listen]):
+        started = time.monotonic()
+        result = serve_piped(slow_config(tmp_path, 60), lines)
+        assert result.returncode == 0, result.stderr
+        assert time.monotonic() - started < 8, lines  # the grace period is 10 s

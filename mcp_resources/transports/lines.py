@@ -7,7 +7,10 @@ while too many lines wait. `MessageReader` is the server's read stream: it
 validates each line into a `SessionMessage` exactly as the SDK does, in the
 task that receives it. It can look ahead to the client's first request and
 hand back what it read on the way (`opening_request`), which `eras.py`
-uses to choose the protocol era without a relay.
+uses to choose the protocol era without a relay. At the end of input it
+waits (a bounded while) for the server to answer the requests it delivered:
+`printf '...' | mcp-resources serve` gets its answers, where the SDK's
+transport cancels what is still running and answers "Connection closed".
 """
 
 from __future__ import annotations
@@ -23,12 +26,52 @@ from mcp.shared.message import SessionMessage
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LineReader", "MessageReader"]
+__all__ = ["LineReader", "MessageReader", "Unanswered"]
 
 _PAUSE_AT_LINES = 64
 """Parsed lines waiting for the server before stdin is no longer read."""
 _KEPT_BEFORE_FIRST_REQUEST = 8
 """Messages before the client's first request that are kept for the server (the SDK keeps as many)."""
+_ANSWER_GRACE_S = 10.0
+"""How long, after the end of input, requests still running get to be answered."""
+_OPEN_ENDED = frozenset({"subscriptions/listen"})
+"""Requests answered only when the client ends them: not waited for at the end of input."""
+
+
+class Unanswered:
+    """Ids of the client's requests the server has not answered yet.
+
+    The reader adds each request it delivers (and drops one the client
+    cancels, which is never answered); the writer drops each it answers.
+    """
+
+    def __init__(self) -> None:
+        self._ids: set[types.RequestId] = set()
+        self._none_left = asyncio.Event()
+        self._none_left.set()
+        self._gone = False
+
+    def add(self, request_id: types.RequestId) -> None:
+        """A request was delivered to the server."""
+        if not self._gone:
+            self._ids.add(request_id)
+            self._none_left.clear()
+
+    def drop(self, request_id: types.RequestId | None) -> None:
+        """A request was answered, or cancelled by the client."""
+        self._ids.discard(request_id)
+        if not self._ids:
+            self._none_left.set()
+
+    def give_up(self) -> None:
+        """Nothing can be answered any more (stdout is gone): stop waiting."""
+        self._gone = True
+        self._ids.clear()
+        self._none_left.set()
+
+    async def settled(self) -> None:
+        """Return once every request delivered so far is answered."""
+        await self._none_left.wait()
 
 
 class LineReader(asyncio.Protocol):
@@ -119,10 +162,11 @@ class MessageReader:
     Lines are validated in the task that receives them: no task or queue of its own.
     """
 
-    def __init__(self, lines: LineReader) -> None:
+    def __init__(self, lines: LineReader, unanswered: Unanswered | None = None) -> None:
         self._lines = lines
         self._closed = False
         self._held: deque[SessionMessage | Exception] = deque()
+        self._unanswered = unanswered or Unanswered()
 
     async def opening_request(self) -> types.JSONRPCRequest | None:
         """Read up to the client's first request and return it (None: input ended first).
@@ -155,6 +199,8 @@ class MessageReader:
     async def _read(self) -> SessionMessage | Exception:
         line = await self._lines.readline()
         if line is None:
+            with anyio.move_on_after(_ANSWER_GRACE_S):
+                await self._unanswered.settled()
             raise anyio.EndOfStream
         try:
             # As the SDK: the text is decoded with replacement characters, then validated.
@@ -163,6 +209,11 @@ class MessageReader:
             )
         except Exception as exc:
             return exc  # the server logs it and reads on
+        if isinstance(message, types.JSONRPCRequest):
+            if message.method not in _OPEN_ENDED:
+                self._unanswered.add(message.id)
+        elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
+            self._unanswered.drop((message.params or {}).get("requestId"))
         return SessionMessage(message)
 
     def __aiter__(self) -> MessageReader:

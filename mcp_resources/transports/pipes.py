@@ -29,8 +29,9 @@ from collections.abc import AsyncIterator
 
 import anyio
 from mcp.shared.message import SessionMessage
+from mcp_types import JSONRPCError, JSONRPCResponse
 
-from mcp_resources.transports.lines import LineReader, MessageReader
+from mcp_resources.transports.lines import LineReader, MessageReader, Unanswered
 
 __all__ = ["MessageWriter", "is_pipe", "pipe_streams"]
 
@@ -88,9 +89,10 @@ class MessageWriter:
     """The server's write stream: the first message of a loop iteration is written at once,
     later ones of the same iteration together with it at its end (one `write(2)` for a burst)."""
 
-    def __init__(self, transport: asyncio.WriteTransport, drain: _Drain) -> None:
+    def __init__(self, transport: asyncio.WriteTransport, drain: _Drain, unanswered: Unanswered) -> None:
         self._transport = transport
         self._drain = drain
+        self._unanswered = unanswered
         self._loop = asyncio.get_running_loop()
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -101,6 +103,8 @@ class MessageWriter:
         """Write `item` (or queue it behind this iteration's first); waits while the client is behind."""
         if self._closed:
             raise anyio.ClosedResourceError
+        if isinstance(item.message, JSONRPCResponse | JSONRPCError):
+            self._unanswered.drop(item.message.id)
         await self._drain.room()
         if self._transport.is_closing():
             return  # the client is gone (EPIPE): drop, as there is no one to tell
@@ -165,9 +169,11 @@ async def pipe_streams(read_fd: int, write_fd: int) -> AsyncIterator[tuple[Messa
     read_transport, _ = await loop.connect_read_pipe(lambda: lines, io.FileIO(os.dup(read_fd), "rb"))
     write_transport, _ = await loop.connect_write_pipe(lambda: drain, io.FileIO(os.dup(write_fd), "wb"))
     write_transport.set_write_buffer_limits(high=_WRITE_BUFFER)
-    writer = MessageWriter(write_transport, drain)
+    unanswered = Unanswered()
+    drain.closed.add_done_callback(lambda _: unanswered.give_up())  # no one left to answer
+    writer = MessageWriter(write_transport, drain, unanswered)
     try:
-        yield MessageReader(lines), writer
+        yield MessageReader(lines, unanswered), writer
     finally:
         writer.flush()
         read_transport.close()
