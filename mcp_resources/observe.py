@@ -17,7 +17,7 @@ from mcp import MCPError
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 
-from mcp_resources.access import LOCAL, Access, acting_as
+from mcp_resources.access import LOCAL, Access, acting_as, current_access
 from mcp_resources.audit import AuditLog
 
 __all__ = ["AUDITED", "Observer", "RequestObserver", "outcome_of"]
@@ -101,6 +101,11 @@ class Observer:
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         """Serve one request as its caller, recording how it went."""
         access = _access()
+        if self.audit is None and self.observer is None:
+            if current_access() is access:  # stdio without an audit log: nothing to set or record
+                return await call_next(ctx)
+            with acting_as(access):
+                return await call_next(ctx)
         started = time.perf_counter()
         failure: BaseException | None = None
         result: HandlerResult = None
