@@ -5,6 +5,8 @@ the event loop reads and writes the pipes itself) and the SDK's
 (`mcp.server.stdio`, a worker thread per read and write), chosen with
 `serve --stdio-transport`. Ours needs stdin and stdout to be pipes or
 sockets, as MCP clients give; a terminal or a file falls back to the SDK's.
+On ours the connection is served by `eras.py` (the protocol era chosen from
+the reader's look-ahead, with no relay task), on the SDK's by `Server.run`.
 
 The App is started before the first message is read and closed after the
 last: on end of input (the client went away) and on SIGTERM/SIGINT alike,
