@@ -30,6 +30,7 @@ from mcp_resources.plugins import PluginSet, load_plugins
 from mcp_resources.startup import Assembly, load
 
 if TYPE_CHECKING:
+    from mcp_resources.config import Config
     from mcp_resources.prompts.messages import PromptMessage
     from mcp_resources.transports.stdio import StdioTransport
 
@@ -158,12 +159,34 @@ def serve(config: Path, address: str | None, log_level: str | None, stdio_transp
             audit.close()
 
 
+def _check_http(config: Config, address: str | None) -> str:
+    from mcp_resources.http.plan import preflight
+
+    try:
+        return preflight(config.http, config.path, address)
+    except ValueError as exc:
+        _fail([f"--http: {exc}"])
+    except ConfigError as exc:
+        _fail(exc.problems)
+
+
 @main.command()
 @_config_arg
 @_level_opt
-def check(config: Path, log_level: str | None) -> None:
-    """Validate CONFIG, load its plugins and open every provider."""
+@click.option(
+    "--http",
+    "address",
+    metavar="[HOST:]PORT",
+    help="Also check the [http] settings for serving at that address, as serve --http would.",
+)
+def check(config: Path, log_level: str | None, address: str | None) -> None:
+    """Validate CONFIG, load its plugins and open every provider (and check [http] when it has one)."""
     assembly = _assemble(config, log_level or "warning")
+    # A config without an [http] table is for stdio: its HTTP defaults (token auth, no tokens)
+    # are not a mistake until someone serves it over HTTP.
+    http = None
+    if address is not None or assembly.config.http.model_fields_set:
+        http = _check_http(assembly.config, address)
 
     prompts = assembly.app.prompts
 
@@ -183,6 +206,8 @@ def check(config: Path, log_level: str | None) -> None:
     failures += [f"prompt problem: {problem}" for problem in (prompts.problems if prompts else [])]
     if failures:
         _fail(failures, 1)
+    if http is not None:
+        click.echo(http)
     click.echo(f"{assembly.config.path.name}: OK")
 
 

@@ -204,16 +204,37 @@ async def test_token_command_prints_a_table_that_works(tmp_path: Path) -> None:
             "127.0.0.1:0",
             "http.tokens[0]: the token is shorter than 16 characters",
         ),
+        (
+            '[[http.tokens]]\nprincipal = "x"\nscopes = ["*"]\ntoken_file = "gone.txt"',
+            "127.0.0.1:0",
+            "http.tokens[0].token_file: cannot read",
+        ),
     ],
 )
+@pytest.mark.parametrize("command", ["serve", "check"])
 async def test_risky_or_incomplete_http_setups_stop_at_start_up(
-    tmp_path: Path, http: str, address: str, expected: str
+    tmp_path: Path, command: str, http: str, address: str, expected: str
 ) -> None:
+    # `check --http ADDRESS` refuses what `serve --http ADDRESS` would, before anything starts.
     config = tmp_path / "mcp-resources.toml"
     config.write_text(
         f'[prompts]\nlibrary = false\n[http]\n{http}\n[providers.d]\ntype = "filesystem"\nroot = "."\n'
     )
-    code, said = await _cli("serve", str(config), "--http", address, cwd=tmp_path)
+    code, said = await _cli(command, str(config), "--http", address, cwd=tmp_path)
     assert code == 2, said
     assert expected in said
     assert "Traceback" not in said
+
+
+async def test_check_looks_at_the_http_table_only_when_the_config_has_one(tmp_path: Path) -> None:
+    config = tmp_path / "mcp-resources.toml"
+    stdio = '[prompts]\nlibrary = false\n[providers.d]\ntype = "filesystem"\nroot = "."\n'
+    config.write_text(stdio)
+    code, said = await _cli("check", str(config), cwd=tmp_path)
+    assert code == 0 and "http" not in said, said  # token auth without tokens is no mistake on stdio
+    config.write_text(stdio + '[http]\nauth = "jwt"\n')
+    code, said = await _cli("check", str(config), cwd=tmp_path)
+    assert code == 2 and 'http.jwt: auth = "jwt" needs an [http.jwt] table' in said, said
+    config.write_text(stdio + '[http]\nauth = "none"\n')
+    code, said = await _cli("check", str(config), cwd=tmp_path)
+    assert code == 0 and "http: OK for 127.0.0.1" in said, said

@@ -19,12 +19,12 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.provider import AccessToken, TokenVerifier
 
 from mcp_resources.errors import ConfigError
-from mcp_resources.http.settings import JwtSettings, StaticToken
+from mcp_resources.http.settings import HttpSettings, JwtSettings, StaticToken
 
-__all__ = ["JwtVerifier", "StaticTokenVerifier"]
+__all__ = ["JwtVerifier", "StaticTokenVerifier", "verifier_for"]
 
 log = logging.getLogger(__name__)
 _CACHE_SIZE = 1024
@@ -39,9 +39,14 @@ class StaticTokenVerifier:
         for index, token in enumerate(tokens):
             try:
                 self._known.append((token.digest(), token))
-            except (OSError, ValueError) as exc:
-                detail = exc.strerror if isinstance(exc, OSError) else str(exc)
-                problems.append(f"{source}: http.tokens[{index}]: {detail}")
+            except OSError as exc:
+                where = f"{source}: http.tokens[{index}].token_file"
+                problems.append(
+                    f"{where}: cannot read {token.token_file}: {exc.strerror}; write the token there "
+                    "(`mcp-resources token NAME` makes one) or fix the path"
+                )
+            except ValueError as exc:
+                problems.append(f"{source}: http.tokens[{index}]: {exc}")
         if problems:
             raise ConfigError(problems)
 
@@ -131,3 +136,15 @@ class JwtVerifier:
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return verified
+
+
+def verifier_for(settings: HttpSettings, source: Path) -> TokenVerifier | None:
+    """The verifier `settings.auth` asks for (None: no auth); reads token files and keys now.
+
+    Raises `ConfigError` naming `source`, the key and the fix for an unreadable file or key.
+    """
+    if settings.auth == "token":
+        return StaticTokenVerifier(settings.tokens, source)
+    if settings.auth == "jwt" and settings.jwt is not None:
+        return JwtVerifier(settings.jwt, source)
+    return None

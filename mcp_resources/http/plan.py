@@ -15,7 +15,7 @@ from pathlib import Path
 from mcp_resources.errors import ConfigError
 from mcp_resources.http.settings import HttpSettings
 
-__all__ = ["HttpPlan", "parse_address", "plan"]
+__all__ = ["HttpPlan", "parse_address", "plan", "preflight"]
 
 _LOOPBACK_NAMES = {"localhost"}
 _WILDCARDS = {"0.0.0.0", "::", ""}  # noqa: S104 (named so they can be refused without a host list)
@@ -98,3 +98,19 @@ def plan(settings: HttpSettings, host: str, port: int, source: Path) -> HttpPlan
     if problems:
         raise ConfigError(problems)
     return HttpPlan(host, port, list(dict.fromkeys(hosts)), list(dict.fromkeys(origins)))
+
+
+def preflight(settings: HttpSettings, source: Path, address: str | None) -> str:
+    """What `serve --http ADDRESS` checks before it starts, without binding (for `check --http`).
+
+    Raises `ValueError` for a malformed address and `ConfigError` for what serving would
+    refuse (including unreadable token files and keys); returns a line saying it is fine.
+    Without an address, checks against 127.0.0.1: what depends on the address is then left out.
+    """
+    from mcp_resources.http.auth import verifier_for  # PyJWT and cryptography: only when checking auth
+
+    host, port = parse_address(address or "127.0.0.1:0")
+    plan(settings, host, port, source)
+    verifier_for(settings, source)
+    where = address or "127.0.0.1 (pass --http [HOST:]PORT to check the address you will serve on)"
+    return f"http: OK for {where}; auth: {settings.auth}"

@@ -41,7 +41,7 @@ from starlette.routing import Route
 
 from mcp_resources.app import App
 from mcp_resources.audit import AuditLog
-from mcp_resources.http.auth import JwtVerifier, StaticTokenVerifier
+from mcp_resources.http.auth import verifier_for
 from mcp_resources.http.guard import FrontDoor, RateLimit
 from mcp_resources.http.metrics import Metrics
 from mcp_resources.http.plan import HttpPlan, plan
@@ -68,14 +68,6 @@ def bind(host: str, port: int) -> socket.socket:
         raise
     sock.set_inheritable(True)
     return sock
-
-
-def _verifier(settings: HttpSettings, source: Path) -> TokenVerifier | None:
-    if settings.auth == "token":
-        return StaticTokenVerifier(settings.tokens, source)
-    if settings.auth == "jwt" and settings.jwt is not None:
-        return JwtVerifier(settings.jwt, source)
-    return None
 
 
 def _resource_url(settings: HttpSettings) -> AnyHttpUrl:
@@ -220,7 +212,7 @@ async def serve_http(
     """Serve `app` over Streamable HTTP on already-bound `sockets` until SIGTERM/SIGINT."""
     host, port = sockets[0].getsockname()[:2]
     checked = plan(settings, host, port, source)
-    verifier = _verifier(settings, source)  # reads token files and keys: fail before starting anything
+    verifier = verifier_for(settings, source)  # reads token files and keys: fail before starting anything
     observer = Observer(audit)
     async with running(app, observer=observer, handshake_subscriptions=not settings.stateless) as service:
         tune_for_serving()  # as over stdio: the collector back on, start-up objects frozen
