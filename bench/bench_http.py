@@ -29,9 +29,9 @@ from pathlib import Path
 import anyio
 import httpx2
 import mcp_types as types
-from bench_sqlite import pct
 from mcp import Client, MCPDeprecationWarning
 from mcp.client.streamable_http import streamable_http_client
+from measure import pct
 
 HERE = Path(__file__).parent
 TOKEN = "bench-token-0123456789abcdef"

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import anyio
 import mcp_types as types
-from bench_sqlite import interleaved, pct, samples_table
 from mcp import Client, MCPDeprecationWarning, StdioServerParameters
+from measure import interleaved, pct, samples_table
 
 GIB = 1 << 30
 SCAN = "level=error over the last 100,000 lines"

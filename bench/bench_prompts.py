@@ -32,8 +32,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import anyio
-from bench_sqlite import interleaved, samples_table, timed
 from mcp import Client, MCPError, StdioServerParameters
+from measure import interleaved, samples_table, timed
 
 PROMPTS = {
     "embed.j2": 'Summarise this file.\n{{ resource("files://note.txt") }}',

@@ -32,7 +32,6 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Awaitable, Callable
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
@@ -40,6 +39,7 @@ from urllib.parse import quote
 import aiosqlite
 import anyio
 from mcp import Client, MCPDeprecationWarning, MCPError, StdioServerParameters
+from measure import interleaved, pct, samples_table, timed
 
 ROWS = 1_000_000
 SAME_BYTES = "a 100-row page's bytes, as a file"
@@ -78,36 +78,6 @@ def server(work: Path) -> StdioServerParameters:
     # The SDK passes on only a few variables; PYTHONPATH lets a checkout run without installing it.
     env = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else None
     return StdioServerParameters(command=sys.executable, args=args, cwd=str(work), env=env)
-
-
-Op = Callable[[], Awaitable[object]]
-
-
-async def timed(op: Op) -> float:
-    start = time.perf_counter()
-    await op()
-    return time.perf_counter() - start
-
-
-async def interleaved(count: int, ops: dict[str, Op], samples: dict[str, list[float]]) -> None:
-    """Each op `count` times, alternating request by request in ABBA order."""
-    names = list(ops)
-    for i in range(count):
-        for name in names if i % 2 == 0 else reversed(names):
-            samples.setdefault(name, []).append(await timed(ops[name]))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def samples_table(samples: dict[str, list[float]]) -> list[str]:
-    """A Markdown table of each operation's sample count, p50 and p99 (ms)."""
-    lines = ["| operation | samples | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
-    return lines + [
-        f"| {n} | {len(v)} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} |" for n, v in samples.items()
-    ]
 
 
 class RowPages:

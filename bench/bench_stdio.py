@@ -27,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import anyio
 from mcp import Client
+from measure import Op
 from stdio_servers import Server, minimal, node, node_command, ours, ours_name
 
 
@@ -77,9 +78,6 @@ def make_fixtures(base: Path, flat: bool) -> dict[str, Path]:
                     os.write(fd, b"some text in a file\n")
                     os.close(fd)
     return roots
-
-
-Op = Callable[[], Awaitable[object]]
 
 
 async def paired(series: dict[str, Series], count: int, ops: dict[str, Op], block: int) -> None:
