@@ -5,51 +5,46 @@ made from the config, merges their listings into one paginated catalogue with
 an opaque cursor, and isolates them from each other: a provider that raises
 or hangs fails only the request it was serving (listing skips it and logs),
 and what reaches the server layer is either a result, a `ClientError` meant
-for the client, or an `InternalError` with a generic message.
+for the client, or an `InternalError` with a generic message. The catalogue
+walk is in `catalogue` and the error policy in `isolation`; the App applies them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fnmatch
 import logging
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio import TASK_STATUS_IGNORED
 from anyio.abc import TaskStatus
 
 from mcp_resources.access import current_access
+from mcp_resources.catalogue import complete_uris, list_page
 from mcp_resources.clientlog import FOR_CLIENTS
 from mcp_resources.components import (
     BlobContent,
-    ChangeEvent,
     Completion,
     Contents,
     Notifier,
     Publish,
-    Resource,
     ResourcePage,
     ResourceProvider,
     ResourceTemplate,
-    ResourceUpdated,
     TextContent,
 )
 from mcp_resources.config import ServerSettings
-from mcp_resources.cursors import decode_cursor, encode_cursor
 from mcp_resources.errors import (
     AccessDenied,
-    ClientError,
     ConfigError,
     InternalError,
     InvalidRequest,
     ResourceNotFound,
 )
+from mcp_resources.isolation import guarded, own_events
 from mcp_resources.watchers import START_TIMEOUT_S, Runner, WatcherState, supervise
 
 if TYPE_CHECKING:  # the prompt machinery is imported only when a config has prompts
-    from mcp_resources.prompts.frontmatter import CompleteFromResources
     from mcp_resources.prompts.messages import PromptMessage
     from mcp_resources.prompts.registry import Prompt, PromptRegistry
 
@@ -61,7 +56,6 @@ UNTRUSTED_META = "mcp-resources/untrusted"
 """`_meta` key marking content as untrusted data (it may contain text that looks like instructions)."""
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class App:
@@ -145,9 +139,7 @@ class App:
     ) -> None:
         """Supervise every watcher until cancelled; started once they all are (or 10 s passed)."""
         runs: list[tuple[str, Runner, Publish]] = [
-            (f"providers.{p.name}", p.watch, self._own_events(p, publish))
-            for p in self.providers
-            if p.watches
+            (f"providers.{p.name}", p.watch, own_events(p, publish)) for p in self.providers if p.watches
         ]
         runs += [(f"notifiers.{n.name}", n.run, publish) for n in self.notifiers]
         if self.prompts is not None and self.prompts.watches:
@@ -168,24 +160,14 @@ class App:
                 )
             task_status.started()
 
-    @staticmethod
-    def _own_events(provider: ResourceProvider[Any], publish: Publish) -> Publish:
-        """A publish that only lets a provider announce changes of its own URIs."""
-
-        async def publish_own(event: ChangeEvent) -> None:
-            if isinstance(event, ResourceUpdated) and not event.uri.startswith(provider.prefix):
-                log.warning("provider %r published a URI it does not own: %r", provider.name, event.uri)
-                return
-            await publish(event)
-
-        return publish_own
-
     async def check_subscription(self, uri: str) -> str:
         """Validate a subscription to `uri` as a read; return the URI its events carry."""
         provider = self.provider_for(uri)
         if not provider.watches and not self.notifiers:
             raise InvalidRequest("This resource's provider sends no change notifications", uri=uri)
-        return await self._guarded(provider, provider.check(uri), "subscription check", uri=uri)
+        return await guarded(
+            provider, provider.check(uri), "subscription check", self.settings.request_timeout, uri=uri
+        )
 
     # --- routing --------------------------------------------------------------
 
@@ -205,61 +187,24 @@ class App:
         access = current_access()
         return [p for p in self.providers if access.allows(p.name)]
 
-    async def _guarded(
-        self, provider: ResourceProvider[Any], work: Awaitable[T], what: str, **data: Any
-    ) -> T:
-        """Run one provider call under the request timeout and the error policy."""
-        try:
-            # asyncio's own timeout: half the cost of anyio.fail_after on this hot path.
-            async with asyncio.timeout(self.settings.request_timeout):
-                return await work
-        except ClientError:
-            raise
-        except TimeoutError:
-            log.error(
-                "provider %r: %s timed out after %ss",
-                provider.name,
-                what,
-                self.settings.request_timeout,
-                extra=FOR_CLIENTS,
-            )
-            raise InternalError(f"Provider {provider.name!r} timed out", **data) from None
-        except Exception:
-            log.exception("provider %r: %s failed", provider.name, what, extra=FOR_CLIENTS)
-            raise InternalError(**data) from None
-
     # --- requests -------------------------------------------------------------
 
     async def list_resources(self, cursor: str | None = None) -> ResourcePage:
         """One page of the merged catalogue: providers in config order, each in its own order."""
-        providers = self.visible_providers()
-        index, provider_cursor = self._decode_cursor(cursor, providers)
-        limit = self.settings.page_size
-        items: list[Resource] = []
-        while index < len(providers) and len(items) < limit:
-            provider = providers[index]
-            try:
-                page = await self._guarded(
-                    provider, provider.list_resources(provider_cursor, limit - len(items)), "listing"
-                )
-            except InternalError:
-                # One broken provider must not hide the others: skip it (already logged).
-                index, provider_cursor = index + 1, None
-                continue
-            items.extend(page.resources)
-            if page.next_cursor is not None:
-                return ResourcePage(items, encode_cursor(provider.name, page.next_cursor))
-            index, provider_cursor = index + 1, None
-        if index < len(providers):
-            return ResourcePage(items, encode_cursor(providers[index].name, None))
-        return ResourcePage(items, None)
+        return await list_page(
+            self.visible_providers(), cursor, self.settings.page_size, self.settings.request_timeout
+        )
 
     async def list_templates(self) -> list[ResourceTemplate]:
         """Every provider's templates (a failing provider is skipped and logged)."""
         templates: list[ResourceTemplate] = []
         for provider in self.visible_providers():
             try:
-                templates.extend(await self._guarded(provider, provider.list_templates(), "templates"))
+                templates.extend(
+                    await guarded(
+                        provider, provider.list_templates(), "templates", self.settings.request_timeout
+                    )
+                )
             except InternalError:
                 continue
         return templates
@@ -271,7 +216,7 @@ class App:
         it is data from disk or a database, never instructions for the model.
         """
         provider = self.provider_for(uri)
-        contents = await self._guarded(provider, provider.read(uri), "read", uri=uri)
+        contents = await guarded(provider, provider.read(uri), "read", self.settings.request_timeout, uri=uri)
         stamp = {PROVIDER_META: provider.name, UNTRUSTED_META: True}
         return [
             TextContent(c.uri, c.text, c.mime_type, {**c.meta, **stamp} if c.meta else stamp)
@@ -288,8 +233,12 @@ class App:
             provider = self.provider_for(template)
         except ResourceNotFound:
             raise InvalidRequest("Unknown resource template", uri=template) from None
-        return await self._guarded(
-            provider, provider.complete(template, argument, value, context), "completion", uri=template
+        return await guarded(
+            provider,
+            provider.complete(template, argument, value, context),
+            "completion",
+            self.settings.request_timeout,
+            uri=template,
         )
 
     # --- prompts ----------------------------------------------------------------
@@ -330,40 +279,7 @@ class App:
             template, variable = spec.complete.template, spec.complete.variable or argument
             return await self.complete(template, variable, value, context)
         if isinstance(spec.complete, CompleteFromResources):
-            return await self._complete_uris(spec.complete, value)
+            return await complete_uris(
+                self.visible_providers(), spec.complete, value, self.settings.request_timeout
+            )
         return Completion()
-
-    async def _complete_uris(self, source: CompleteFromResources, value: str, limit: int = 100) -> Completion:
-        """URIs of the catalogue starting with `value` (at most 50 pages of each provider are looked at)."""
-        found: list[str] = []
-        more = False
-        for provider in self.visible_providers():
-            if (source.provider and provider.name != source.provider) or (
-                source.type and provider.type_name != source.type
-            ):
-                continue
-            if not (provider.prefix.startswith(value) or value.startswith(provider.prefix)):
-                continue
-            cursor: str | None = None
-            for _ in range(50):
-                page = await self._guarded(provider, provider.list_resources(cursor, 100), "completion")
-                for resource in page.resources:
-                    if resource.uri.startswith(value) and (
-                        source.glob is None or fnmatch.fnmatchcase(resource.uri, source.glob)
-                    ):
-                        found.append(resource.uri)
-                cursor = page.next_cursor
-                if cursor is None or len(found) > limit:
-                    break
-            more = more or cursor is not None or len(found) > limit
-        return Completion(found[:limit], None if more else len(found), more)
-
-    @staticmethod
-    def _decode_cursor(cursor: str | None, providers: list[ResourceProvider[Any]]) -> tuple[int, str | None]:
-        if cursor is None:
-            return 0, None
-        name, inner = decode_cursor(cursor)
-        for index, provider in enumerate(providers):
-            if provider.name == name:
-                return index, inner
-        raise InvalidRequest("Invalid cursor", cursor=cursor)

@@ -18,7 +18,7 @@ from conftest import body, sqlite_config
 from mcp import Client, MCPError
 
 from mcp_resources.builtins.sqlite.pages import bound, row_bytes
-from mcp_resources.builtins.sqlite.reads import _decode_after, _encode_after
+from mcp_resources.builtins.sqlite.rows import decode_after, encode_after
 from mcp_resources.errors import ConfigError, InvalidRequest
 from mcp_resources.testing import app_from_toml, assemble_toml, connect
 
@@ -238,9 +238,9 @@ def test_the_fast_byte_bound_never_counts_less_than_the_byte_cap_does() -> None:
 
 @pytest.mark.parametrize("key", [[0], [-5], [2**63 - 1], [2**70], [True], ["a", 1], [1.5]])
 def test_after_cursors_are_base64_json_and_read_back(key: list[Any]) -> None:
-    text = _encode_after(key)
+    text = encode_after(key)
     assert base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)) == json.dumps(key).encode()
-    assert _decode_after(text, "u") == key
+    assert decode_after(text, "u") == key
 
 
 @pytest.mark.parametrize(("json_text", "key"), [(b"[ 5 ]", [5]), (b"[007]", None), (b"[5", None)])
@@ -248,9 +248,9 @@ def test_after_cursors_are_read_as_json_reads_them(json_text: bytes, key: list[A
     text = base64.urlsafe_b64encode(json_text).decode()
     if key is None:
         with pytest.raises(InvalidRequest):
-            _decode_after(text, "u")
+            decode_after(text, "u")
     else:
-        assert _decode_after(text, "u") == key
+        assert decode_after(text, "u") == key
 
 
 async def test_big_blobs_are_summarised_never_reprs(shop: Path) -> None:

@@ -7,7 +7,8 @@ a prompt whose template is broken is logged with file and line and left out,
 and the others serve. With `watch`, the `[prompts] dirs` folders are watched;
 any change reloads them and, if the set of prompts or their text changed,
 publishes `PromptsListChanged` (a clash appearing then is logged, and the later
-prompt left out).
+prompt left out). Reading and compiling are in `loading`; the registry keeps
+what the last load gave, serves it and decides when to load again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import math
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -31,35 +32,13 @@ from mcp_resources.cursors import decode_cursor, encode_cursor
 from mcp_resources.doorbell import Stopper
 from mcp_resources.errors import ConfigError, InternalError, InvalidRequest
 from mcp_resources.folderwatch import DEBOUNCE_MS, STEP_MS, Batch, watch_generation
-from mcp_resources.prompts.files import FolderFiles, PromptFolder, default_name, read_folder
-from mcp_resources.prompts.frontmatter import ArgumentSpec, FrontMatter, FrontMatterError, read_front_matter
+from mcp_resources.prompts.files import FolderFiles, PromptFolder
+from mcp_resources.prompts.loading import Prompt, Scan, compile_prompts, scan_folders
 from mcp_resources.prompts.pool import JobFailed, WorkerPool
 
 __all__ = ["Prompt", "PromptRegistry", "Rendered"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A prompt ready to render."""
-
-    name: str
-    title: str | None
-    description: str | None
-    arguments: tuple[tuple[str, ArgumentSpec], ...]
-    file: str
-    """Its file in its folder."""
-    folder: FolderFiles
-
-    def argument(self, name: str) -> ArgumentSpec:
-        """The spec of argument `name`, or -32602 naming it."""
-        for argument, spec in self.arguments:
-            if argument == name:
-                return spec
-        raise InvalidRequest(
-            f"Prompt {self.name!r} has no argument {name!r}", prompt=self.name, argument=name
-        )
 
 
 @dataclass(frozen=True)
@@ -72,39 +51,6 @@ class Rendered:
     roles: Sequence[str]
     embeds: Sequence[str]
     diffs: Sequence[tuple[str, str]]
-
-
-@dataclass
-class _Scan:
-    folders: list[FolderFiles] = field(default_factory=list)
-    drafts: dict[str, tuple[str, FolderFiles, FrontMatter]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    clashes: list[str] = field(default_factory=list)
-
-
-def _scan(folders: Sequence[PromptFolder]) -> _Scan:
-    """Read every folder; settle names from file names and front matter (blocking)."""
-    scan = _Scan()
-    for folder in folders:
-        files = read_folder(folder)
-        scan.folders.append(files)
-        scan.problems += files.problems
-        for file in files.prompts():
-            try:
-                front = read_front_matter(files.files[file])
-            except FrontMatterError as exc:
-                scan.problems.append(f"{folder.label}/{file}: {exc}; prompt left out")
-                continue
-            name = front.name or default_name(file)
-            if name in scan.drafts:
-                first, first_folder, _ = scan.drafts[name]
-                scan.clashes.append(
-                    f"prompt {name!r} is defined twice: {first_folder.folder.label}/{first} and "
-                    f'{folder.label}/{file}; rename one (front matter: name = "...") or drop its source'
-                )
-                continue
-            scan.drafts[name] = (file, files, front)
-    return scan
 
 
 class PromptRegistry:
@@ -130,7 +76,7 @@ class PromptRegistry:
         """Loaded prompts by name, in name order."""
         self.problems: list[str] = []
         """What the last load left out and why, one line each (also logged)."""
-        self._scan: _Scan | None = None
+        self._scan: Scan | None = None
         self._analysis: dict[tuple[str, str], dict[str, Any]] = {}  # (folder key, file) -> worker's result
         self._loaded = False
         self._lock = anyio.Lock()
@@ -142,7 +88,7 @@ class PromptRegistry:
 
     async def start(self) -> None:
         """Read the folders; raise `ConfigError` if two prompts share a name."""
-        self._scan = await anyio.to_thread.run_sync(_scan, self.folders)
+        self._scan = await anyio.to_thread.run_sync(scan_folders, self.folders)
         if self._scan.clashes:
             raise ConfigError(self._scan.clashes)
 
@@ -157,7 +103,7 @@ class PromptRegistry:
         async with self._lock:
             if not self._loaded:
                 # Read again: start() only settled names, and the watches may have begun since.
-                await self._load(await anyio.to_thread.run_sync(_scan, self.folders))
+                await self._load(await anyio.to_thread.run_sync(scan_folders, self.folders))
                 self._loaded = True
 
     async def warm_up(self) -> None:
@@ -171,46 +117,16 @@ class PromptRegistry:
         """Read and compile everything again; whether the prompts changed."""
         async with self._lock:
             before = self._signature()
-            await self._load(await anyio.to_thread.run_sync(_scan, self.folders))
+            await self._load(await anyio.to_thread.run_sync(scan_folders, self.folders))
             self._loaded = True
             return self._signature() != before
 
     def _signature(self) -> list[tuple[str, str, str]]:
         return [(p.name, p.file, p.folder.key) for p in self.prompts.values()]
 
-    async def _load(self, scan: _Scan) -> None:
+    async def _load(self, scan: Scan) -> None:
         self._scan = scan
-        problems = [*scan.problems, *(f"{clash}; the second is left out" for clash in scan.clashes)]
-        analysis: dict[tuple[str, str], dict[str, Any]] = {}
-        prompts: dict[str, Prompt] = {}
-        for name, (file, folder, front) in scan.drafts.items():
-            # A folder's key changes with any of its files (partials too): unchanged ones need no worker.
-            result = self._analysis.get((folder.key, file))
-            if result is None:
-                job = {"op": "analyze", "folder": folder.key, "prompts": [file]}
-                try:
-                    reply = await self.pool.run(job, folder.files)
-                except JobFailed as exc:
-                    problems.append(f"{folder.folder.label}/{file}: {exc.message}; prompt left out")
-                    continue
-                result = reply["results"][file]
-            analysis[folder.key, file] = result
-            if "error" in result:
-                problems.append(f"{folder.folder.label}/{result['error']}; prompt {name!r} left out")
-                continue
-            variables: list[str] = result["variables"]
-            if front.arguments is None:
-                arguments = tuple((v, ArgumentSpec()) for v in variables)
-            else:
-                unknown = [v for v in variables if v not in front.arguments]
-                if unknown:
-                    problems.append(
-                        f"{folder.folder.label}/{file}: uses {', '.join(map(repr, unknown))}, not declared "
-                        f"in its front matter [arguments]; declare it or fix the name; prompt left out"
-                    )
-                    continue
-                arguments = tuple(front.arguments.items())
-            prompts[name] = Prompt(name, front.title, front.description, arguments, file, folder)
+        prompts, problems, analysis = await compile_prompts(self.pool, scan, self._analysis)
         fresh = [p for p in problems if p not in self.problems]  # each reload re-finds the old ones
         for problem in fresh:
             log.error("prompts: %s", problem)

@@ -22,8 +22,9 @@ from mcp_resources.builtins.sqlite.catalog import Catalog, Table, load_catalog, 
 from mcp_resources.builtins.sqlite.config import QueryConfig, SqliteConfig
 from mcp_resources.builtins.sqlite.engine import Database
 from mcp_resources.builtins.sqlite.guard import catalog_authorizer, check_sql, user_authorizer
-from mcp_resources.builtins.sqlite.reads import DEFAULT_LIMIT, Target, read
+from mcp_resources.builtins.sqlite.reads import read
 from mcp_resources.builtins.sqlite.render import FORMATS
+from mcp_resources.builtins.sqlite.target import DEFAULT_LIMIT, Target
 from mcp_resources.components import (
     Completion,
     Contents,
