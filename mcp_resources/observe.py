@@ -101,11 +101,8 @@ class Observer:
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         """Serve one request as its caller, recording how it went."""
         access = _access()
-        if self.audit is None and self.observer is None:
-            if current_access() is access:  # stdio without an audit log: nothing to set or record
-                return await call_next(ctx)
-            with acting_as(access):
-                return await call_next(ctx)
+        if self.audit is None and self.observer is None and current_access() is access:
+            return await call_next(ctx)  # stdio without an audit log: nothing to set or record
         started = time.perf_counter()
         failure: BaseException | None = None
         result: HandlerResult = None

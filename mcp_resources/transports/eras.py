@@ -50,18 +50,16 @@ async def serve_connection(
     writer: MessageWriter,
     init_options: InitializationOptions,
 ) -> None:
-    """Serve one connection until its input ends, as `Server.run` does (lifespan included)."""
+    """Serve one connection until its input ends, as `Server.run` does (lifespan included).
+
+    Both loops close `writer` when they end (and `pipe_streams` owns the pipes).
+    """
     async with server.lifespan(server) as state:
-        try:
-            opening = await reader.opening_request()
-            if opening is not None and opens_modern_era(opening.method, opening.params):
-                await serve_dual_era_loop(
-                    server, reader, writer, lifespan_state=state, init_options=init_options
-                )
-            else:
-                await _serve_handshake_era(server, reader, writer, state, init_options)
-        finally:
-            await writer.aclose()
+        opening = await reader.opening_request()
+        if opening is not None and opens_modern_era(opening.method, opening.params):
+            await serve_dual_era_loop(server, reader, writer, lifespan_state=state, init_options=init_options)
+        else:
+            await _serve_handshake_era(server, reader, writer, state, init_options)
 
 
 async def _serve_handshake_era(
