@@ -340,8 +340,27 @@ def test_the_end_of_input_does_not_wait_for_requests_that_are_never_answered(tmp
         "method": "subscriptions/listen",
         "params": {"notifications": {"resourcesListChanged": True}, **ENVELOPE},
     }
-    for lines in (cancelled, [listen]):
+    # The client may cancel with the id as a string: "2" and 2 are one request, as for the dispatcher.
+    cancelled_as_text = [*cancelled[:-1], {**cancelled[-1], "params": {"requestId": "2"}}]
+    for lines in (cancelled, cancelled_as_text, [listen]):
         started = time.monotonic()
         result = serve_piped(slow_config(tmp_path, 60), lines)
         assert result.returncode == 0, result.stderr
         assert time.monotonic() - started < 8, lines  # the grace period is 10 s
+
+
+def test_a_cancel_naming_no_request_is_ignored_and_serving_goes_on(docs_config: Path) -> None:
+    # Malformed `requestId`s (an object, a list, a boolean, none) cost nothing: the server
+    # answers on and exits 0 at the end of input (an object once crashed its reader).
+    cancels = [{"requestId": {}}, {"requestId": [1]}, {"requestId": True}, {}]
+    script = [
+        (json.dumps(INITIALIZE).encode() + b"\n", 1),
+        *((notification("notifications/cancelled", **params) + b"\n", 0) for params in cancels),
+        (request(2, "ping") + b"\n", 1),
+    ]
+    for transport in ("own", "sdk"):
+        assert json.loads(converse(docs_config, transport, script)[1]) == {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "result": {},
+        }

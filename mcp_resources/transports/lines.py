@@ -22,6 +22,8 @@ from typing import cast
 
 import anyio
 import mcp_types as types
+from mcp.shared.dispatcher import coerce_request_id
+from mcp.shared.jsonrpc_dispatcher import cancelled_request_id_from_params
 from mcp.shared.message import SessionMessage
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Unanswered:
 
     The reader adds each request it delivers (and drops one the client
     cancels, which is never answered); the writer drops each it answers.
+    Ids are compared as the dispatcher correlates them: "7" and 7 are one.
     """
 
     def __init__(self) -> None:
@@ -54,12 +57,13 @@ class Unanswered:
     def add(self, request_id: types.RequestId) -> None:
         """A request was delivered to the server."""
         if not self._gone:
-            self._ids.add(request_id)
+            self._ids.add(coerce_request_id(request_id))
             self._none_left.clear()
 
     def drop(self, request_id: types.RequestId | None) -> None:
         """A request was answered, or cancelled by the client."""
-        self._ids.discard(request_id)
+        if request_id is not None:
+            self._ids.discard(coerce_request_id(request_id))
         if not self._ids:
             self._none_left.set()
 
@@ -213,7 +217,7 @@ class MessageReader:
             if message.method not in _OPEN_ENDED:
                 self._unanswered.add(message.id)
         elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
-            self._unanswered.drop((message.params or {}).get("requestId"))
+            self._unanswered.drop(cancelled_request_id_from_params(message.params))
         return SessionMessage(message)
 
     def __aiter__(self) -> MessageReader:
