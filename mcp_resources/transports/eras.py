@@ -7,10 +7,11 @@ a memory stream: one more task switch and turn of the event loop a message,
 about a quarter of the server's work for a small read. Our reader keeps what
 it read while looking ahead (`MessageReader.opening_request`), so a
 handshake-era connection (every client today) is served straight from it by
-the same SDK pieces `Server.run` assembles: a `JSONRPCDispatcher` with
-`initialize` inline, a loop `Connection` and a `ServerRunner`, and requests
-carrying the 2026 envelope refused as the SDK refuses them. A connection
-that opens with the envelope is handed to the SDK's own dual-era loop.
+the pieces `Server.run` assembles: a dispatcher (ours, `dispatch.py`, in the
+SDK's place) with `initialize` inline, the SDK's loop `Connection` and
+`ServerRunner`, and requests carrying the 2026 envelope refused as the SDK
+refuses them. A connection that opens with the envelope is handed to the
+SDK's own dual-era loop.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from mcp.server.models import InitializationOptions
 from mcp.server.runner import ServerRunner, aclose_shielded, serve_dual_era_loop
 from mcp.shared.dispatcher import DispatchContext
 from mcp.shared.exceptions import MCPError
-from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 from mcp.shared.transport_context import TransportContext
 from mcp_types import INVALID_REQUEST, PROTOCOL_VERSION_META_KEY
 
+from mcp_resources.transports.dispatch import PipeDispatcher
 from mcp_resources.transports.lines import MessageReader
 from mcp_resources.transports.pipes import MessageWriter
 
@@ -69,11 +70,9 @@ async def _serve_handshake_era(
     state: Any,
     init_options: InitializationOptions,
 ) -> None:
-    # `initialize` inline, as in the SDK: a client that sends its next request
-    # right behind it finds the connection initialized.
-    dispatcher: JSONRPCDispatcher[TransportContext] = JSONRPCDispatcher(
-        reader, writer, inline_methods=frozenset({"initialize"})
-    )
+    # `initialize` is answered before anything else is read, as in the SDK: a
+    # client that sends its next request right behind it finds the connection initialized.
+    dispatcher = PipeDispatcher(reader, writer, inline_methods=frozenset({"initialize"}))
     connection = Connection.for_loop(dispatcher)
     runner = ServerRunner(server, connection, state, init_options=init_options)
     handle = runner.on_request
