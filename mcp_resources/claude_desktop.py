@@ -13,7 +13,6 @@ command again changes nothing and makes no backup.
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import os
 import re
@@ -100,6 +99,8 @@ class Change:
 
     def diff(self) -> str:
         """A unified diff from the file as it is to the file as it would be."""
+        import difflib  # only `--dry-run` shows a diff: kept off start-up
+
         old = (self.old_text or "").splitlines(keepends=True)
         lines = difflib.unified_diff(
             old, self.new_text.splitlines(keepends=True), str(self.path), str(self.path)

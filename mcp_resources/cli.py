@@ -54,6 +54,7 @@ def _audit_log(assembly: Assembly) -> AuditLog | None:
 
 def _serve_http(assembly: Assembly, address: str) -> None:
     from mcp_resources.http.plan import parse_address
+    from mcp_resources.http.settings import HttpSettings
     from mcp_resources.transports.http import bind, serve_http
 
     try:
@@ -64,9 +65,10 @@ def _serve_http(assembly: Assembly, address: str) -> None:
     except OSError as exc:
         fail([f"--http {address}: cannot listen there: {exc.strerror}"])
     config = assembly.config
+    settings = config.http or HttpSettings()
     audit = _audit_log(assembly)
     try:
-        run_in_loop(lambda: serve_http(assembly.app, config.http, [sock], source=config.path, audit=audit))
+        run_in_loop(lambda: serve_http(assembly.app, settings, [sock], source=config.path, audit=audit))
     finally:
         sock.close()
         if audit is not None:
@@ -118,9 +120,10 @@ def serve(config: Path, address: str | None, log_level: str | None, stdio_transp
 
 def _check_http(config: Config, address: str | None) -> str:
     from mcp_resources.http.plan import preflight
+    from mcp_resources.http.settings import HttpSettings
 
     try:
-        return preflight(config.http, config.path, address)
+        return preflight(config.http or HttpSettings(), config.path, address)
     except ValueError as exc:
         fail([f"--http: {exc}"])
     except ConfigError as exc:
@@ -142,7 +145,7 @@ def check(config: Path, log_level: str | None, address: str | None) -> None:
     # A config without an [http] table is for stdio: its HTTP defaults (token auth, no tokens)
     # are not a mistake until someone serves it over HTTP.
     http = None
-    if address is not None or assembly.config.http.model_fields_set:
+    if address is not None or assembly.config.http is not None:
         http = _check_http(assembly.config, address)
 
     prompts = assembly.app.prompts

@@ -10,22 +10,24 @@ file, the TOML key path and the fix; all problems are reported together.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ByteSize, Field, ValidationError
 
 from mcp_resources.configtypes import ConfigPath, Secret, Strict
 from mcp_resources.errors import ConfigError
-from mcp_resources.http.settings import AuditSettings, HttpSettings
+
+if TYPE_CHECKING:
+    from mcp_resources.http.settings import HttpSettings
 
 __all__ = [
+    "AuditSettings",
     "ComponentTable",
     "Config",
     "ConfigPath",
@@ -96,11 +98,18 @@ class PromptSettings(Strict):
     """Worker processes that render prompts (each render is one job on one of them)."""
 
 
+class AuditSettings(Strict):
+    """`[audit]`: a tamper-evident log of every read, subscription and prompt."""
+
+    path: ConfigPath | None = None
+    """JSON-lines file to append to (each line chained to the previous by SHA-256)."""
+
+
 class _TopLevel(Strict):
     server: ServerSettings = ServerSettings()
     plugins: PluginSettings = PluginSettings()
     prompts: PromptSettings = PromptSettings()
-    http: HttpSettings = HttpSettings()
+    http: dict[str, Any] = {}  # validated apart, and only when present: see `_http_settings`
     audit: AuditSettings = AuditSettings()
     providers: dict[str, dict[str, Any]] = {}
     notifiers: dict[str, dict[str, Any]] = {}
@@ -131,7 +140,8 @@ class Config:
     prompts: PromptSettings
     providers: Sequence[ComponentTable]
     notifiers: Sequence[ComponentTable]
-    http: HttpSettings
+    http: HttpSettings | None
+    """`[http]`, validated; None when the file has none (or an empty one)."""
     audit: AuditSettings
 
 
@@ -145,6 +155,8 @@ def _toml_key(part: object) -> str:
 
 def suggest(word: str, candidates: Sequence[str]) -> str:
     """`"; did you mean 'x'?"` for a near miss among `candidates`, else `""`."""
+    import difflib  # only mistakes need it: kept off start-up
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -241,9 +253,21 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     top = validate_model(_TopLevel, data, path)
     providers, problems = _component_tables(path, "providers", top.providers)
     notifiers, more = _component_tables(path, "notifiers", top.notifiers)
+    try:
+        http = _http_settings(top.http, path) if top.http else None
+    except ConfigError as exc:
+        problems += exc.problems
     if problems or more:
         raise ConfigError(problems + more)
-    return Config(path, top.server, top.plugins, top.prompts, providers, notifiers, top.http, top.audit)
+    return Config(path, top.server, top.plugins, top.prompts, providers, notifiers, http, top.audit)
+
+
+def _http_settings(table: Mapping[str, Any], path: Path) -> HttpSettings:
+    # Imported only for a file with an [http] table: a stdio server never builds these
+    # models (~10 ms of its start-up).
+    from mcp_resources.http.settings import HttpSettings
+
+    return validate_model(HttpSettings, table, path, ("http",))
 
 
 def validate_component(config: Config, table: ComponentTable, model: type[ModelT]) -> ModelT:

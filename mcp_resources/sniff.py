@@ -15,8 +15,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import filetype
-
 __all__ = ["SAMPLE_SIZE", "ContentType", "TypeCache", "decode_text", "sniff"]
 
 SAMPLE_SIZE = 8192
@@ -131,6 +129,8 @@ def sniff(sample: bytes, name: str, *, complete: bool) -> ContentType:
             return ContentType("application/pdf", None)
         if _valid_utf8(sample, complete):
             return _text_type(name, "utf-8")
+    import filetype  # binary content only (text returned above): kept off start-up, ~5 ms
+
     signature = filetype.guess_mime(sample) if sample else None
     if signature:
         return ContentType(signature, None)

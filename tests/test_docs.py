@@ -18,8 +18,8 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 from mcp_resources.components import NotifierConfig, ProviderConfig
-from mcp_resources.config import PluginSettings, PromptSettings, ServerSettings, _TopLevel
-from mcp_resources.http.settings import AuditSettings, HttpSettings, JwtSettings, RateLimit, StaticToken
+from mcp_resources.config import AuditSettings, PluginSettings, PromptSettings, ServerSettings, _TopLevel
+from mcp_resources.http.settings import HttpSettings, JwtSettings, RateLimit, StaticToken
 from mcp_resources.plugins import load_plugins
 
 REPO = Path(__file__).parent.parent

@@ -90,6 +90,9 @@ async def test_a_filesystem_only_server_imports_no_sql_logs_prompt_rendering_or_
     ours = ("mcp_resources.builtins.sqlite", "mcp_resources.builtins.logs", "mcp_resources.transports.http")
     assert {m for m in served if m.startswith(ours)} == set()
     assert tops(served, "sqlglot", "aiosqlite", "jinja2") == set()  # jinja2 runs in prompt workers only
+    # Nor what only HTTP serving, binary content or `install-claude --dry-run` use.
+    assert {m for m in served if m.startswith("mcp_resources.http")} == set()
+    assert tops(served, "filetype", "difflib") == set()
     # re2 and uvicorn do come in, but not through us: pathspec (gitignore patterns) picks re2 as
     # its fastest backend when installed, and the SDK's own package imports uvicorn.
     assert tops(served, "re2", "uvicorn") <= tops(modules_after("import mcp, pathspec"), "re2", "uvicorn")

@@ -1,4 +1,4 @@
-"""`[http]` and `[audit]`: the config of a shared server (validated with the rest of the file).
+"""`[http]`: the config of a shared server (validated with the rest of the file, when it has one).
 
 Choices that depend on the address given to `serve --http` (auth off on a
 public bind, which Host headers to accept) are checked when serving starts,
@@ -14,7 +14,7 @@ from pydantic import AnyHttpUrl, Field, field_validator, model_validator
 
 from mcp_resources.configtypes import ConfigPath, Secret, Strict
 
-__all__ = ["AuditSettings", "HttpSettings", "JwtSettings", "RateLimit", "StaticToken"]
+__all__ = ["HttpSettings", "JwtSettings", "RateLimit", "StaticToken"]
 
 
 class StaticToken(Strict):
@@ -130,10 +130,3 @@ class HttpSettings(Strict):
     """Seconds in-flight requests get to finish on SIGTERM."""
 
     _check_hosts = field_validator("allowed_hosts", "allowed_origins", "cors_origins")(_exact)
-
-
-class AuditSettings(Strict):
-    """`[audit]`: a tamper-evident log of every read, subscription and prompt."""
-
-    path: ConfigPath | None = None
-    """JSON-lines file to append to (each line chained to the previous by SHA-256)."""
