@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
-from mcp.shared.dispatcher import DispatchContext, Dispatcher, OnNotifyIntercept, OnRequest
+from mcp.shared.dispatcher import CallOptions, DispatchContext, Dispatcher, OnNotifyIntercept, OnRequest
 from mcp.shared.exceptions import MCPError, NoBackChannelError
 from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 from mcp.shared.transport_context import TransportContext
@@ -256,16 +256,16 @@ async def test_progress_goes_out_with_the_clients_token_and_only_with_one(make: 
 async def test_the_servers_own_requests_get_answers_errors_timeouts_and_progress(
     make: MakeDispatcher,
 ) -> None:
-    progress: list[tuple[float, float | None, str | None]] = []
+    reports: list[tuple[float, float | None, str | None]] = []
     kept: list[Ctx] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, total, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        reports.append((progress, total, message))
 
     async def handle(ctx: Ctx, method: str, params: Params) -> dict[str, Any]:
         kept.append(ctx)
         if method == "ask":
-            return await ctx.send_raw_request("roots/list", None, {"on_progress": on_progress})
+            return await ctx.send_raw_request("roots/list", None, CallOptions(on_progress=on_progress))
         if method == "ask-error":
             try:
                 await ctx.send_raw_request("roots/list", {"x": 1})
@@ -285,7 +285,7 @@ async def test_the_servers_own_requests_get_answers_errors_timeouts_and_progress
         client.send(note("notifications/progress", progressToken=token, progress=1, total=2))
         client.send({"id": asked["id"], "result": {"roots": []}})
         assert await client.receive() == {"jsonrpc": "2.0", "id": 1, "result": {"roots": []}}
-        assert progress == [(1.0, 2.0, None)]
+        assert reports == [(1.0, 2.0, None)]
 
         client.send(req(2, "ask-error"))
         asked = await client.receive()
