@@ -142,6 +142,28 @@ async def test_replies_arrive_whole_and_in_order_and_what_is_queued_is_sent_on_c
     assert all(json.loads(line)["result"]["pad"] == "y" * (n % 500) for n, line in enumerate(lines))
 
 
+async def test_a_result_is_written_as_the_same_bytes_as_its_response_model() -> None:
+    # The dispatcher writes results without building a JSONRPCResponse: the bytes must not change.
+    result = {
+        "contents": [
+            {"uri": "a://\u00e9", "text": "x\u2028\x00y", "_meta": {"n": 1.5, "z": None, "big": 2**70}}
+        ]
+    }
+    received = bytearray()
+    with pipes() as (server_in, _, client_in, server_out):
+        draining = drain_in_thread(client_in, received)
+        async with pipe_streams(server_in, server_out) as (_, writer):
+            for request_id in (7, "seven"):
+                await writer.send(
+                    SessionMessage(types.JSONRPCResponse(jsonrpc="2.0", id=request_id, result=result))
+                )
+                await writer.send_result(request_id, result)
+        os.close(server_out)
+        draining.join(10)
+    lines = bytes(received).splitlines()
+    assert len(lines) == 4 and lines[0] == lines[1] and lines[2] == lines[3]
+
+
 async def test_a_client_that_stops_reading_makes_the_server_wait_instead_of_buffering() -> None:
     with pipes() as (server_in, _, client_in, server_out):
         received = bytearray()

@@ -147,7 +147,10 @@ class PipeDispatcher:
                     del self._in_flight[key]
             if not inbound.cancelled:
                 answering = True
-                await self._send(JSONRPCResponse(jsonrpc="2.0", id=request.id, result=result))
+                try:
+                    await self._writer.send_result(request.id, result)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    log.debug("dropped a result: stdout is closed")
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if inbound.interrupted and task is not None and task.uncancel() == 0:

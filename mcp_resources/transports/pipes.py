@@ -26,10 +26,12 @@ import logging
 import os
 import stat
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 from mcp.shared.message import SessionMessage
-from mcp_types import JSONRPCError, JSONRPCResponse
+from mcp_types import JSONRPCError, JSONRPCResponse, RequestId
+from pydantic_core import to_json
 
 from mcp_resources.transports.lines import LineReader, MessageReader, Unanswered
 
@@ -103,14 +105,23 @@ class MessageWriter:
         """Write `item` (or queue it behind this iteration's first); waits while the client is behind."""
         if self._closed:
             raise anyio.ClosedResourceError
-        if isinstance(item.message, JSONRPCResponse | JSONRPCError):
-            self._unanswered.drop(item.message.id)
+        message = item.message
+        if isinstance(message, JSONRPCResponse | JSONRPCError):
+            self._unanswered.drop(message.id)
+        # The SDK's model_dump_json(by_alias=True, exclude_unset=True), as bytes: no decode and re-encode.
+        await self._write(message.__pydantic_serializer__.to_json(message, by_alias=True, exclude_unset=True))
+
+    async def send_result(self, request_id: RequestId, result: dict[str, Any]) -> None:
+        """A request's result, as `send` writes its `JSONRPCResponse` (same bytes), without the model."""
+        if self._closed:
+            raise anyio.ClosedResourceError
+        self._unanswered.drop(request_id)
+        await self._write(to_json({"jsonrpc": "2.0", "id": request_id, "result": result}))
+
+    async def _write(self, data: bytes) -> None:
         await self._drain.room()
         if self._transport.is_closing():
             return  # the client is gone (EPIPE): drop, as there is no one to tell
-        message = item.message
-        # The SDK's model_dump_json(by_alias=True, exclude_unset=True), as bytes: no decode and re-encode.
-        data = message.__pydantic_serializer__.to_json(message, by_alias=True, exclude_unset=True)
         if not self._batching:
             # Written now rather than at the end of the iteration: a reply leaves ~8% sooner.
             self._batching = True
