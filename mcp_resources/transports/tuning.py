@@ -5,8 +5,9 @@ Both are measured on this project's benchmarks (docs/benchmarks.md):
 - The garbage collector: everything loaded at start-up lives as long as the
   process, so it is frozen out of the collector's full passes, which would
   otherwise stall a request for ~50 ms each. No collection first: it would
-  take ~100 ms to find the few hundred objects start-up left behind (`serve`
-  turns the collector off while starting, and it is turned back on here).
+  take ~100 ms to find the few hundred objects start-up left behind (the
+  command turns the collector off before its first import, `entry.py`, and
+  it is turned back on here).
 - glibc's allocator: a 1 MiB read allocates a few 1 MiB buffers (the file,
   its text, the JSON), and glibc hands each a fresh `mmap()` or trims the heap
   once it is freed, so every such read paid ~1,000 page faults, half its CPU.
