@@ -29,6 +29,7 @@ from mcp_resources.startup import Assembly
 
 if TYPE_CHECKING:
     from mcp_resources.config import Config
+    from mcp_resources.http.settings import HttpSettings
     from mcp_resources.transports.stdio import StdioTransport
 
 __all__ = ["main"]
@@ -55,9 +56,15 @@ def _audit_log(assembly: Assembly) -> AuditLog | None:
         fail(exc.problems)
 
 
+def _http_settings(config: Config) -> HttpSettings:
+    """The file's `[http]` settings, or their defaults when it has no `[http]` table."""
+    from mcp_resources.http.settings import HttpSettings
+
+    return config.http or HttpSettings()
+
+
 def _serve_http(assembly: Assembly, address: str) -> None:
     from mcp_resources.http.plan import parse_address
-    from mcp_resources.http.settings import HttpSettings
     from mcp_resources.transports.http import bind, serve_http
 
     try:
@@ -68,7 +75,7 @@ def _serve_http(assembly: Assembly, address: str) -> None:
     except OSError as exc:
         fail([f"--http {address}: cannot listen there: {exc.strerror}"])
     config = assembly.config
-    settings = config.http or HttpSettings()
+    settings = _http_settings(config)
     audit = _audit_log(assembly)
     try:
         run_in_loop(lambda: serve_http(assembly.app, settings, [sock], source=config.path, audit=audit))
@@ -123,10 +130,9 @@ def serve(config: Path, address: str | None, log_level: str | None, stdio_transp
 
 def _check_http(config: Config, address: str | None) -> str:
     from mcp_resources.http.plan import preflight
-    from mcp_resources.http.settings import HttpSettings
 
     try:
-        return preflight(config.http or HttpSettings(), config.path, address)
+        return preflight(_http_settings(config), config.path, address)
     except ValueError as exc:
         fail([f"--http: {exc}"])
     except ConfigError as exc:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Mapping
+from functools import partial
 from typing import Any
 
 import anyio
@@ -54,7 +55,7 @@ from mcp_types import (
 
 from mcp_resources.transports.inbound import Inbound
 from mcp_resources.transports.lines import MessageReader
-from mcp_resources.transports.outbound import CLOSED, ServerRequests
+from mcp_resources.transports.outbound import CLOSED, ServerRequests, contained
 from mcp_resources.transports.pipes import MessageWriter
 
 __all__ = ["PipeDispatcher"]
@@ -128,29 +129,28 @@ class PipeDispatcher:
 
     async def _request(self, request: JSONRPCRequest, metadata: MessageMetadata, handle: OnRequest) -> None:
         inbound = Inbound(self, request.id, metadata, progress_token_from_params(request.params))
-        task = self._start(self._answer(request, inbound, handle))
+        key = coerce_request_id(request.id)
+        task = self._start(self._answer(request, key, inbound, handle))
         # A duplicate id takes the entry over, as in the SDK.
-        self._in_flight[coerce_request_id(request.id)] = (inbound, task)
+        self._in_flight[key] = (inbound, task)
         if request.method in self._inline:
             # Nothing more is read until it is answered: the next request sees its effect.
             await asyncio.shield(task)
 
-    async def _answer(self, request: JSONRPCRequest, inbound: Inbound, handle: OnRequest) -> None:
+    async def _answer(
+        self, request: JSONRPCRequest, key: RequestId, inbound: Inbound, handle: OnRequest
+    ) -> None:
         answering = False
         try:
             try:
                 result = await handle(inbound, request.method, request.params)
             finally:
                 inbound.close()
-                key = coerce_request_id(request.id)
                 if (entry := self._in_flight.get(key)) is not None and entry[0] is inbound:
                     del self._in_flight[key]
             if not inbound.cancelled:
                 answering = True
-                try:
-                    await self._writer.send_result(request.id, result)
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    log.debug("dropped a result: stdout is closed")
+                await self._deliver(self._writer.send_result(request.id, result))
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if inbound.interrupted and task is not None and task.uncancel() == 0:
@@ -186,11 +186,15 @@ class PipeDispatcher:
             self._requests.progressed(note.params or {})
         if run_notify_intercept(intercept, note.method, note.params):
             return
-        self._start(_contained(on_notify, Inbound(self, None, metadata), note.method, note.params))
+        handle = partial(on_notify, Inbound(self, None, metadata), note.method, note.params)
+        self._start(contained(handle, f"notification handler for {note.method!r}"))
 
     async def _send(self, message: JSONRPCMessage) -> None:
+        await self._deliver(self._writer.send(SessionMessage(message)))
+
+    async def _deliver(self, write: Awaitable[None]) -> None:
         try:
-            await self._writer.send(SessionMessage(message))
+            await write
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             log.debug("dropped a message: stdout is closed")
 
@@ -214,13 +218,3 @@ class PipeDispatcher:
         if not self._running:
             raise RuntimeError("PipeDispatcher.send_raw_request called before run()")
         return await self._requests.request(method, params, opts or {})
-
-
-async def _contained(
-    on_notify: OnNotify, inbound: Inbound, method: str, params: Mapping[str, Any] | None
-) -> None:
-    # A failing notification handler costs that notification only.
-    try:
-        await on_notify(inbound, method, params)
-    except Exception:
-        log.exception("notification handler for %r raised", method)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 import anyio
@@ -13,7 +14,7 @@ from mcp.shared.dispatcher import CallOptions, ProgressFnT, coerce_request_id
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, ErrorData, JSONRPCMessage, JSONRPCRequest, RequestId
 
-__all__ = ["CLOSED", "ServerRequests"]
+__all__ = ["CLOSED", "ServerRequests", "contained"]
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +95,11 @@ class ServerRequests:
         waiting = self._waiting.get(coerce_request_id(token))
         if waiting is None or waiting[1] is None:
             return
-        total, message = params.get("total"), params.get("message")
-        self._start(
-            _contained(
-                waiting[1],
-                progress,
-                _number(total),
-                message if isinstance(message, str) else None,
-            )
+        message = params.get("message")
+        report = partial(
+            waiting[1], progress, _number(params.get("total")), message if isinstance(message, str) else None
         )
+        self._start(contained(report, "progress callback"))
 
     def close(self) -> None:
         """The connection ended: every waiter gets "Connection closed"."""
@@ -131,8 +128,9 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-async def _contained(fn: ProgressFnT, progress: float, total: float | None, message: str | None) -> None:
+async def contained(call: Callable[[], Awaitable[None]], what: str) -> None:
+    """Run `call` in the task awaiting this, logging what it raises: a failing callback costs only itself."""
     try:
-        await fn(progress, total, message)
+        await call()
     except Exception:
-        log.exception("progress callback raised")
+        log.exception("%s raised", what)
